@@ -1,0 +1,352 @@
+"""Information measures: entropy, cross-entropy, KL divergence, mutual information.
+
+Conventions used throughout:
+
+* A distribution is a 1-D array of non-negative floats summing to 1 (tolerance
+  :data:`ATOL`); a joint distribution ``pxy`` is a 2-D array whose *rows index X* and whose
+  columns index Y. Anything else raises :class:`ValueError` with a message saying why.
+* ``0 log 0 = 0`` (the limit of ``p log p`` as ``p -> 0``), so zero-probability outcomes
+  contribute nothing to an entropy.
+* ``base=2`` (the default) gives bits, ``base=math.e`` nats, ``base=10`` hartleys.
+
+The empirical estimators at the end (:func:`entropy_from_counts`, :func:`block_entropy`,
+:func:`conditional_entropy_estimate`) are *plug-in* estimators: they compute the entropy of
+the observed frequencies. The plug-in estimate is biased *downwards*: for ``K`` outcomes with
+non-zero probability and ``N`` samples its expectation is about ``H - (K - 1) / (2 N ln b)``
+(Miller 1955), and far worse once ``N`` is not much larger than ``K``, which is what happens
+to long n-grams. ``miller_madow=True`` adds that first-order correction back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+#: absolute tolerance on "sums to 1"
+ATOL = 1e-9
+
+__all__ = [
+    "ATOL",
+    "binary_entropy",
+    "block_entropy",
+    "conditional_entropy",
+    "conditional_entropy_estimate",
+    "cross_entropy",
+    "entropy",
+    "entropy_from_counts",
+    "joint_entropy",
+    "kl_divergence",
+    "markov_entropy_rate",
+    "mutual_information",
+    "self_information",
+    "stationary_distribution",
+]
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _log(x: np.ndarray, base: float) -> np.ndarray:
+    return np.log(x) / math.log(base)
+
+
+def _check_base(base: float) -> float:
+    base = float(base)
+    if not (base > 0 and base != 1 and math.isfinite(base)):
+        raise ValueError(f"base must be a positive number other than 1, got {base!r}")
+    return base
+
+
+def _as_distribution(p: ArrayLike, name: str = "p", ndim: int = 1) -> np.ndarray:
+    """Return ``p`` as a float64 array after checking that it is a probability distribution."""
+    arr = np.asarray(p, dtype=np.float64)
+    if arr.ndim != ndim:
+        kind = "a 1-D probability vector" if ndim == 1 else "a 2-D joint distribution"
+        raise ValueError(f"{name} must be {kind}, got an array of shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; a distribution needs at least one outcome")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN")
+    if (arr < 0).any():
+        raise ValueError(f"{name} has negative probabilities (min {arr.min():.3g})")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} contains infinite values")
+    total = float(arr.sum())
+    if abs(total - 1.0) > ATOL:
+        raise ValueError(f"{name} must sum to 1 (within {ATOL:g}), but sums to {total:.12g}")
+    return arr
+
+
+def _xlogy(x: np.ndarray, y: np.ndarray, base: float) -> np.ndarray:
+    """``x * log(y)`` elementwise with ``0 * log(anything) = 0``."""
+    out = np.zeros(np.broadcast(x, y).shape)
+    mask = x > 0
+    out[mask] = x[mask] * _log(y[mask], base)
+    return out
+
+
+# --------------------------------------------------------------------------- distributions
+
+
+def self_information(p: ArrayLike, base: float = 2.0) -> np.ndarray | float:
+    """Surprisal ``-log p`` of an outcome of probability ``p`` (``inf`` for ``p = 0``).
+
+    Accepts a scalar or an array of probabilities (each in ``[0, 1]``; they need not sum to 1).
+    """
+    base = _check_base(base)
+    arr = np.asarray(p, dtype=np.float64)
+    if np.isnan(arr).any() or (arr < 0).any() or (arr > 1).any():
+        raise ValueError(f"probabilities must lie in [0, 1], got {p!r}")
+    with np.errstate(divide="ignore"):
+        out = -_log(arr, base)
+    return float(out) if out.ndim == 0 else out
+
+
+def entropy(p: ArrayLike, base: float = 2.0) -> float:
+    """Shannon entropy ``H(p) = -sum_x p(x) log p(x)``."""
+    base = _check_base(base)
+    p = _as_distribution(p)
+    return float(-_xlogy(p, p, base).sum()) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def binary_entropy(p: ArrayLike, base: float = 2.0) -> np.ndarray | float:
+    """Entropy ``h(p) = -p log p - (1-p) log(1-p)`` of a coin with bias ``p`` (vectorized)."""
+    base = _check_base(base)
+    arr = np.asarray(p, dtype=np.float64)
+    if np.isnan(arr).any() or (arr < 0).any() or (arr > 1).any():
+        raise ValueError(f"binary_entropy needs p in [0, 1], got {p!r}")
+    out = -(_xlogy(arr, arr, base) + _xlogy(1 - arr, 1 - arr, base)) + 0.0
+    return float(out) if out.ndim == 0 else out
+
+
+def joint_entropy(pxy: ArrayLike, base: float = 2.0) -> float:
+    """Joint entropy ``H(X, Y)`` of a joint distribution (any shape; rows index X)."""
+    base = _check_base(base)
+    arr = np.asarray(pxy, dtype=np.float64)
+    arr = _as_distribution(arr, "pxy", ndim=arr.ndim if arr.ndim >= 1 else 1)
+    return float(-_xlogy(arr, arr, base).sum()) + 0.0
+
+
+def conditional_entropy(pxy: ArrayLike, base: float = 2.0) -> float:
+    """Conditional entropy ``H(Y | X) = -sum p(x, y) log p(y | x)``; rows of ``pxy`` index X."""
+    base = _check_base(base)
+    pxy = _as_distribution(pxy, "pxy", ndim=2)
+    px = pxy.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        py_given_x = np.where(px > 0, pxy / np.where(px > 0, px, 1.0), 0.0)
+    return float(-_xlogy(pxy, py_given_x, base).sum()) + 0.0
+
+
+def cross_entropy(p: ArrayLike, q: ArrayLike, base: float = 2.0) -> float:
+    """Cross-entropy ``H(p, q) = -sum_x p(x) log q(x)``: the mean code length of ``p`` under ``q``.
+
+    It is ``inf`` when ``q`` gives probability 0 to an outcome that ``p`` makes possible.
+    """
+    base = _check_base(base)
+    p = _as_distribution(p, "p")
+    q = _as_distribution(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
+    if ((p > 0) & (q == 0)).any():
+        return math.inf
+    return float(-_xlogy(p, q, base).sum()) + 0.0
+
+
+def kl_divergence(p: ArrayLike, q: ArrayLike, base: float = 2.0) -> float:
+    """Kullback–Leibler divergence ``KL(p || q) = sum_x p(x) log(p(x) / q(x))`` (>= 0).
+
+    It is ``inf`` when ``q`` gives probability 0 to an outcome that ``p`` makes possible.
+    """
+    base = _check_base(base)
+    p = _as_distribution(p, "p")
+    q = _as_distribution(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
+    if ((p > 0) & (q == 0)).any():
+        return math.inf
+    mask = p > 0
+    d = float(np.sum(p[mask] * (_log(p[mask], base) - _log(q[mask], base))))
+    # Gibbs' inequality says d >= 0; rounding can leave a tiny negative number.
+    return max(d, 0.0)
+
+
+def mutual_information(pxy: ArrayLike, base: float = 2.0) -> float:
+    """Mutual information ``I(X; Y) = KL(p(x, y) || p(x) p(y))`` (>= 0); rows index X."""
+    base = _check_base(base)
+    pxy = _as_distribution(pxy, "pxy", ndim=2)
+    prod = np.outer(pxy.sum(axis=1), pxy.sum(axis=0))
+    mask = pxy > 0
+    i = float(np.sum(pxy[mask] * (_log(pxy[mask], base) - _log(prod[mask], base))))
+    return max(i, 0.0)
+
+
+# --------------------------------------------------------------------------- Markov chains
+
+
+def _as_transition_matrix(P: ArrayLike) -> np.ndarray:
+    P = np.asarray(P, dtype=np.float64)
+    if P.ndim != 2 or P.shape[0] != P.shape[1] or P.shape[0] == 0:
+        raise ValueError(f"a transition matrix must be square and non-empty, got shape {P.shape}")
+    if np.isnan(P).any() or (P < 0).any():
+        raise ValueError("a transition matrix must have non-negative entries (and no NaN)")
+    sums = P.sum(axis=1)
+    if np.abs(sums - 1.0).max() > ATOL:
+        bad = int(np.argmax(np.abs(sums - 1.0)))
+        raise ValueError(
+            f"each row of a transition matrix must sum to 1; row {bad} sums to {sums[bad]:.12g}"
+        )
+    return P
+
+
+def stationary_distribution(P: ArrayLike) -> np.ndarray:
+    """The stationary distribution ``pi`` with ``pi P = pi`` of a transition matrix ``P``.
+
+    ``P[i, j]`` is the probability of moving from state ``i`` to state ``j``. The chain must
+    have a unique stationary distribution (e.g. be irreducible); otherwise ``ValueError``.
+    """
+    P = _as_transition_matrix(P)
+    n = P.shape[0]
+    # Solve pi (P - I) = 0 together with sum(pi) = 1 as one least-squares system.
+    a = np.vstack([(P - np.eye(n)).T, np.ones((1, n))])
+    b = np.zeros(n + 1)
+    b[-1] = 1.0
+    if np.linalg.matrix_rank(a) < n:
+        raise ValueError("the chain has no unique stationary distribution (it is reducible)")
+    pi, *_ = np.linalg.lstsq(a, b, rcond=None)
+    pi = np.clip(pi, 0.0, None)
+    return pi / pi.sum()
+
+
+def markov_entropy_rate(P: ArrayLike, base: float = 2.0) -> float:
+    """Entropy rate ``H = -sum_i pi_i sum_j P_ij log P_ij`` of a stationary Markov chain."""
+    base = _check_base(base)
+    P = _as_transition_matrix(P)
+    pi = stationary_distribution(P)
+    row_entropies = -_xlogy(P, P, base).sum(axis=1)
+    return float(pi @ row_entropies) + 0.0
+
+
+# --------------------------------------------------------------------------- estimators
+
+
+def entropy_from_counts(
+    counts: ArrayLike | Iterable[int], base: float = 2.0, miller_madow: bool = False
+) -> float:
+    """Plug-in entropy of observed counts: the entropy of the empirical frequencies.
+
+    With ``miller_madow=True`` the Miller–Madow correction ``(K - 1) / (2 N)`` nats (``K``
+    observed outcomes, ``N`` observations) is added, which removes the first-order bias.
+    """
+    base = _check_base(base)
+    c = np.asarray(counts if isinstance(counts, np.ndarray) else list(counts), dtype=np.float64)
+    c = c.ravel()
+    if np.isnan(c).any() or (c < 0).any():
+        raise ValueError("counts must be non-negative numbers")
+    n = float(c.sum())
+    if n <= 0:
+        raise ValueError("counts must contain at least one observation")
+    p = c / n
+    h = float(-_xlogy(p, p, base).sum()) + 0.0
+    if miller_madow:
+        k = int((c > 0).sum())
+        h += (k - 1) / (2 * n) / math.log(base)
+    return h
+
+
+def _check_length(n: int, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"{what} must be a non-negative integer, got {n!r}")
+    return int(n)
+
+
+def _symbol_codes(seq: Sequence[Any] | np.ndarray | str | bytes) -> tuple[np.ndarray, int]:
+    """Map the symbols of ``seq`` to integer codes ``0 .. a - 1``; return the codes and ``a``."""
+    if isinstance(seq, str):
+        raw = np.frombuffer(seq.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    elif isinstance(seq, (bytes, bytearray, memoryview)):
+        raw = np.frombuffer(bytes(seq), dtype=np.uint8).astype(np.int64)
+    else:
+        arr = np.asarray(seq)
+        if arr.ndim == 1 and arr.dtype.kind in "iub":
+            raw = arr.astype(np.int64)
+        else:  # any other hashable symbols: number them in order of first appearance
+            index: dict[Hashable, int] = {}
+            raw = np.fromiter((index.setdefault(x, len(index)) for x in seq), dtype=np.int64)
+    if raw.size == 0:
+        return raw, 0
+    alphabet, codes = np.unique(raw, return_inverse=True)
+    return codes.astype(np.int64).ravel(), len(alphabet)
+
+
+def _gram_ids(codes: np.ndarray, a: int, n: int, positions: int) -> np.ndarray:
+    """One integer per n-gram starting at ``0 .. positions - 1``; equal ids iff equal n-grams."""
+    ids = np.zeros(positions, dtype=np.int64)
+    top = 0  # an upper bound on ids
+    for j in range(n):
+        if (top + 1) * a >= 2**62:  # renumber before the ids could overflow
+            _, ids = np.unique(ids, return_inverse=True)
+            ids = ids.astype(np.int64).ravel()
+            top = int(ids.max(initial=0))
+        ids = ids * a + codes[j : j + positions]
+        top = top * a + a - 1
+    return ids
+
+
+def block_entropy(
+    seq: Sequence[Any] | np.ndarray | str | bytes,
+    n: int,
+    base: float = 2.0,
+    miller_madow: bool = False,
+) -> float:
+    """Empirical (plug-in) entropy ``H_n`` of the overlapping n-grams of ``seq``.
+
+    ``H_n / n`` and the differences ``H_n - H_{n-1}`` both approach the entropy rate of a
+    stationary source as ``n`` grows, as long as the sample is long enough (see the module
+    docstring about bias). ``block_entropy(seq, 0) == 0``.
+    """
+    n = _check_length(n, "n-gram length")
+    codes, a = _symbol_codes(seq)
+    if n == 0:
+        return 0.0
+    if len(codes) < n:
+        raise ValueError(f"a sequence of length {len(codes)} has no {n}-grams")
+    _, counts = np.unique(_gram_ids(codes, a, n, len(codes) - n + 1), return_counts=True)
+    return entropy_from_counts(counts, base=base, miller_madow=miller_madow)
+
+
+def conditional_entropy_estimate(
+    seq: Sequence[Any] | np.ndarray | str | bytes,
+    order: int,
+    base: float = 2.0,
+    miller_madow: bool = False,
+) -> float:
+    """Empirical ``H(X_t | X_{t-order} .. X_{t-1})``: the plug-in conditional entropy.
+
+    Computed as ``H_{order+1} - H_{order}`` over the same positions (the context counts are
+    the marginals of the ``(order+1)``-gram counts), so the estimate is exactly the mean log
+    loss, on ``seq`` itself, of the order-``order`` model fitted to ``seq`` by counting.
+    It never increases with ``order`` on a fixed sample, which is why it falls towards zero
+    once contexts become too long to repeat: that is overfitting, not information.
+    ``miller_madow=True`` adds ``sum_c (K_c - 1) / (2 N)`` nats, one correction per context.
+    """
+    order = _check_length(order, "order")
+    codes, a = _symbol_codes(seq)
+    positions = len(codes) - order
+    if positions < 1:
+        raise ValueError(f"a sequence of length {len(codes)} is too short for order {order}")
+    context = _gram_ids(codes, a, order, positions)
+    _, context = np.unique(context, return_inverse=True)
+    joint = context.astype(np.int64).ravel() * a + codes[order:]
+    _, joint_counts = np.unique(joint, return_counts=True)
+    _, context_counts = np.unique(context, return_counts=True)
+    h = entropy_from_counts(joint_counts, base=base) - entropy_from_counts(
+        context_counts, base=base
+    )
+    h = max(h, 0.0)
+    if miller_madow:
+        h += (len(joint_counts) - len(context_counts)) / (2 * positions) / math.log(base)
+    return h
