@@ -1,0 +1,199 @@
+"""A decoder-only Transformer language model (GPT), in the style of nanoGPT.
+
+The model factorizes a sequence by the chain rule, ``P(x_1..x_n) = prod_t P(x_t | x_<t)``,
+and outputs the next-token distribution at *every* position in one pass. The causal mask
+makes position ``t`` see only ``x_1..x_t``, so the logits at ``t`` are a prediction of
+``x_{t+1}``: exactly what an arithmetic coder needs to compress ``x`` symbol by symbol.
+
+Structure (GPT-2, Radford et al., 2019): token embedding + positions -> ``n_layer`` pre-norm
+blocks (causal self-attention, feed-forward) -> final LayerNorm -> linear head whose weight is
+the token embedding (weight tying).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from predcomp.transformer.attention import KVCache
+from predcomp.transformer.embedding import TokenEmbedding
+from predcomp.transformer.layers import EncoderLayer, LayerNorm
+from predcomp.transformer.positional import (
+    LearnedPositionalEmbedding,
+    RotaryEmbedding,
+    SinusoidalPositionalEncoding,
+)
+
+POSITIONS = ("learned", "sinusoidal", "rotary")
+
+
+@dataclass
+class GPTConfig:
+    """Sizes of the model; the defaults train on a laptop CPU in about a minute."""
+
+    vocab_size: int = 65  # tinyshakespeare has 65 distinct characters
+    block_size: int = 64  # context length T
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    dropout: float = 0.0
+    bias: bool = True  # biases in Linear layers and LayerNorms
+    position: str = "learned"  # "learned" | "sinusoidal" | "rotary"
+    use_sdpa: bool = True  # F.scaled_dot_product_attention instead of the written-out version
+
+    def __post_init__(self) -> None:
+        if self.position not in POSITIONS:
+            raise ValueError(f"position must be one of {POSITIONS}, got {self.position!r}")
+        if self.n_embd % self.n_head != 0:
+            raise ValueError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")
+
+
+class GPT(nn.Module):
+    """Token and position embeddings, a stack of causal pre-norm blocks, a tied output head."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.config = c = config
+        self.tok_emb = TokenEmbedding(c.vocab_size, c.n_embd)
+        self.pos_emb: nn.Module | None = None
+        rotary = None
+        if c.position == "learned":
+            self.pos_emb = LearnedPositionalEmbedding(c.n_embd, c.block_size)
+        elif c.position == "sinusoidal":
+            self.pos_emb = SinusoidalPositionalEncoding(c.n_embd, c.block_size)
+        else:  # rotary: nothing is added; every attention layer rotates its queries and keys
+            rotary = RotaryEmbedding(c.n_embd // c.n_head, c.block_size)
+        self.drop = nn.Dropout(c.dropout)
+        # A GPT block is an encoder layer (pre-norm) run with a causal mask.
+        self.blocks = nn.ModuleList(
+            EncoderLayer(
+                c.n_embd,
+                c.n_head,
+                4 * c.n_embd,
+                dropout=c.dropout,
+                activation="gelu",
+                norm_first=True,
+                bias=c.bias,
+                use_sdpa=c.use_sdpa,
+                rotary=rotary,
+            )
+            for _ in range(c.n_layer)
+        )
+        self.ln_f = LayerNorm(c.n_embd, bias=c.bias)
+        self.lm_head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
+        self.lm_head.weight = self.tok_emb.weight  # weight tying (Press & Wolf, 2017)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        """GPT-2 initialization: N(0, 0.02), and 0.02/sqrt(2 n_layer) on residual projections."""
+        for name, p in self.named_parameters():
+            if p.dim() >= 2:
+                std = 0.02
+                # Each block adds two outputs to the residual stream; scaling them keeps
+                # the stream's variance from growing with depth.
+                if name.endswith("out_proj.weight") or name.endswith("linear2.weight"):
+                    std = 0.02 / math.sqrt(2 * self.config.n_layer)
+                nn.init.normal_(p, mean=0.0, std=std)
+            elif name.endswith("bias"):
+                nn.init.zeros_(p)
+            else:  # LayerNorm gains
+                nn.init.ones_(p)
+
+    def num_params(self, non_embedding: bool = False) -> int:
+        """Number of parameters (the tied head counted once); optionally without positions."""
+        n = sum(p.numel() for p in self.parameters())
+        if non_embedding and isinstance(self.pos_emb, LearnedPositionalEmbedding):
+            n -= self.pos_emb.weight.numel()
+        return n
+
+    def new_cache(self) -> list[KVCache]:
+        """An empty KV cache, one per block, for :meth:`forward` with ``cache=``."""
+        return [KVCache() for _ in self.blocks]
+
+    def forward(
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        cache: list[KVCache] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Token ids (B, T) -> logits (B, T, V) at every position, and the mean loss in nats.
+
+        With a ``cache`` (from :meth:`new_cache`), ``idx`` holds only the *new* tokens; the
+        keys and values of the earlier ones come from the cache, which is then extended.
+        """
+        T = idx.size(1)  # idx: (B, T)
+        offset = cache[0].length if cache is not None else 0
+        if offset + T > self.config.block_size:
+            raise ValueError(
+                f"sequence of length {offset + T} exceeds block_size={self.config.block_size}"
+            )
+        x = self.tok_emb(idx)  # (B, T, C)
+        if self.pos_emb is not None:
+            x = self.pos_emb(x, offset=offset)
+        x = self.drop(x)
+        for i, block in enumerate(self.blocks):
+            x = block(x, is_causal=True, cache=cache[i] if cache is not None else None)
+        logits = self.lm_head(self.ln_f(x))  # (B, T, V)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        return logits, loss
+
+    @torch.no_grad()
+    def attention_maps(self, idx: torch.Tensor) -> list[torch.Tensor]:
+        """Attention weights of every block, each (B, H, T, T), for a batch of token ids."""
+        x = self.tok_emb(idx)
+        if self.pos_emb is not None:
+            x = self.pos_emb(x)
+        maps = []
+        for block in self.blocks:
+            x = block(x, is_causal=True, need_weights=True)
+            maps.append(block.attn_weights)
+        return maps
+
+    @torch.no_grad()
+    def generate(
+        self,
+        idx: torch.Tensor,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Extend ``idx`` (B, T) by sampling ``max_new_tokens`` tokens, one at a time.
+
+        ``temperature`` divides the logits (below 1: sharper, above 1: flatter; 0: greedy);
+        ``top_k`` keeps only the ``k`` most probable tokens. Uses the KV cache while the
+        sequence fits in ``block_size``, then recomputes on the last ``block_size`` tokens.
+        """
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        bs = self.config.block_size
+        cache = self.new_cache()
+        logits, _ = self(idx[:, -bs:], cache=cache)
+        for _ in range(max_new_tokens):
+            next_logits = logits[:, -1, :]  # (B, V)
+            if temperature == 0:
+                nxt = next_logits.argmax(-1, keepdim=True)
+            else:
+                next_logits = next_logits / temperature
+                if top_k is not None:
+                    kth = torch.topk(next_logits, min(top_k, next_logits.size(-1))).values[:, -1:]
+                    next_logits = next_logits.masked_fill(next_logits < kth, float("-inf"))
+                probs = torch.softmax(next_logits, dim=-1)
+                nxt = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
+            idx = torch.cat((idx, nxt), dim=1)
+            if cache[0].length < bs:
+                logits, _ = self(nxt, cache=cache)
+            else:  # window full: slide it and start a fresh cache
+                cache = self.new_cache()
+                logits, _ = self(idx[:, -bs:], cache=cache)
+        return idx
+
+    def config_dict(self) -> dict:
+        """The configuration as a plain dict (what a checkpoint stores)."""
+        return asdict(self.config)
