@@ -178,9 +178,11 @@ def mutual_information(pxy: ArrayLike, base: float = 2.0) -> float:
     """Mutual information ``I(X; Y) = KL(p(x, y) || p(x) p(y))`` (>= 0); rows index X."""
     base = _check_base(base)
     pxy = _as_distribution(pxy, "pxy", ndim=2)
-    prod = np.outer(pxy.sum(axis=1), pxy.sum(axis=0))
-    mask = pxy > 0
-    i = float(np.sum(pxy[mask] * (_log(pxy[mask], base) - _log(prod[mask], base))))
+    # log p(x) + log p(y) rather than log(p(x) p(y)): the product can underflow to 0.
+    rows, cols = np.nonzero(pxy > 0)
+    v = pxy[rows, cols]
+    log_prod = _log(pxy.sum(axis=1)[rows], base) + _log(pxy.sum(axis=0)[cols], base)
+    i = float(np.sum(v * (_log(v, base) - log_prod)))
     return max(i, 0.0)
 
 
