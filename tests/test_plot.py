@@ -1,0 +1,66 @@
+"""Tests of predcomp.plot: the book style applies, figures have the promised sizes."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+from predcomp import plot
+
+
+@pytest.fixture(autouse=True)
+def _restore_rcparams():
+    with matplotlib.rc_context():
+        yield
+    plt.close("all")
+
+
+def test_use_book_style_sets_the_colour_cycle():
+    plot.use_book_style()
+    colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+    assert [c.lower() for c in colors] == [c.lower() for c in plot.CYCLE]
+    assert colors[0].lower() == plot.COLORS["blue"].lower()
+    assert matplotlib.rcParams["axes.spines.top"] is False
+    plot.use_book_style()  # idempotent
+    assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"] == colors
+
+
+def test_cycle_colours_are_distinct_okabe_ito():
+    assert len(set(plot.CYCLE)) == len(plot.CYCLE) == 8
+    assert plot.COLORS["vermillion"] == "#D55E00"
+
+
+def test_lines_take_the_cycle_in_order():
+    plot.use_book_style()
+    _fig, ax = plot.figure()
+    a = ax.plot([0, 1], [0, 1])[0]
+    b = ax.plot([0, 1], [1, 0])[0]
+    assert matplotlib.colors.to_hex(a.get_color()) == plot.CYCLE[0].lower()
+    assert matplotlib.colors.to_hex(b.get_color()) == plot.CYCLE[1].lower()
+
+
+def test_figure_sizes():
+    fig, _ax = plot.figure()
+    w, h = fig.get_size_inches()
+    assert w == pytest.approx(plot.FULL_WIDTH) and h == pytest.approx(plot.FULL_WIDTH / 1.8)
+    fig, axes = plot.figure(1, 2, width="half", aspect=1.0)
+    w, h = fig.get_size_inches()
+    assert w == pytest.approx(plot.HALF_WIDTH) and h == pytest.approx(plot.HALF_WIDTH / 2)
+    assert len(axes) == 2
+    fig, axes = plot.figure(2, 1, width=5.0, aspect=2.0)
+    assert tuple(fig.get_size_inches()) == pytest.approx((5.0, 5.0))
+    with pytest.raises(ValueError):
+        plot.figure(width="huge")
+    with pytest.raises(ValueError):
+        plot.figure(aspect=0)
+
+
+def test_annotate_value_marks_the_point():
+    _fig, ax = plot.figure()
+    ann = plot.annotate_value(ax, (0.5, 1.0), "max")
+    assert ann.get_text() == "max"
+    (dot,) = ax.get_lines()
+    assert tuple(dot.get_xydata()[0]) == (0.5, 1.0)

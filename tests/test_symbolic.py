@@ -1,0 +1,76 @@
+"""Tests of predcomp.symbolic: the derivations are checked with sympy and numerically."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from predcomp import info, symbolic
+
+
+def test_general_derivation_gives_uniform_and_log_n():
+    d = symbolic.entropy_maximum_derivation()
+    n, p, lam = d.n, d.p, d.lam
+    # the stationarity condition is -ln p - 1 - lambda = 0
+    assert sp.simplify(d.stationarity.lhs - (-sp.log(p) - 1 - lam)) == 0
+    assert sp.simplify(d.p_of_lam - sp.exp(-1 - lam)) == 0
+    assert sp.simplify(d.lam_value - (sp.log(n) - 1)) == 0
+    assert sp.simplify(d.p_optimal - 1 / n) == 0
+    assert sp.simplify(d.maximum - sp.log(n)) == 0
+    # strictly concave: the second derivative is negative for every p > 0
+    assert sp.simplify(d.curvature + 1 / p) == 0
+    assert d.curvature.subs(p, sp.Rational(1, 7)).is_negative
+
+
+def test_lagrangian_term_is_the_pi_dependent_part():
+    d = symbolic.entropy_maximum_derivation(3)
+    ps = sp.symbols("q1:4", positive=True)
+    full = d.lagrangian.doit()
+    # substitute the indexed p[i] with explicit symbols and compare with the term sum
+    base = next(iter(full.atoms(sp.Indexed))).base
+    full = full.subs({base[i + 1]: ps[i] for i in range(3)})
+    by_terms = sum(d.term.subs(d.p, q) for q in ps) + d.lam
+    assert sp.simplify(full - by_terms) == 0
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 26])
+def test_concrete_n_matches_numeric_entropy(n):
+    d = symbolic.entropy_maximum_derivation(n)
+    assert d.p_optimal == sp.Rational(1, n)
+    assert float(d.maximum) == pytest.approx(info.entropy(np.full(n, 1 / n), base=math.e))
+    assert float(d.maximum / sp.log(2)) == pytest.approx(math.log2(n))
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_explicit_system_has_one_uniform_solution(n):
+    e = symbolic.entropy_maximum_explicit(n)
+    (sol,) = e.solutions
+    for p in e.probabilities:
+        assert sol[p] == sp.Rational(1, n)
+    assert sp.simplify(sol[e.lam] - (sp.log(n) - 1)) == 0
+    assert sp.simplify(e.maximum - sp.log(n)) == 0
+    # Hessian diag(-1/p_i) is negative definite at the solution
+    h = e.hessian.subs(sol)
+    assert all(ev < 0 for ev in h.eigenvals())
+    assert len(e.equations) == n + 1
+
+
+def test_no_other_distribution_beats_uniform():
+    # numerically: random distributions never exceed log n
+    rng = np.random.default_rng(0)
+    for n in (2, 5, 10):
+        best = float(symbolic.entropy_maximum_derivation(n).maximum)
+        for _ in range(200):
+            p = rng.dirichlet(np.ones(n))
+            assert info.entropy(p, base=math.e) <= best + 1e-12
+
+
+def test_bad_n():
+    with pytest.raises(ValueError):
+        symbolic.entropy_maximum_derivation(0)
+    with pytest.raises(ValueError):
+        symbolic.entropy_maximum_derivation(sp.Rational(1, 2))
+    with pytest.raises(ValueError):
+        symbolic.entropy_maximum_explicit(0)
