@@ -1,0 +1,506 @@
+"""Arithmetic coding: exact rational interval narrowing, and a finite-precision integer coder.
+
+The integer coder is layered like Nayuki's *Reference arithmetic coding*:
+
+1. **Frequencies.** :func:`quantize` is the *one* function that turns a model's floating-point
+   probabilities into integer cumulative frequencies. Encoder and decoder both call it, so they
+   see bit-identical intervals. :class:`StaticFrequencies` and :class:`AdaptiveFrequencies` are
+   integer frequency models for the classic static and adaptive order-0 coders.
+2. **The coder.** :class:`ArithmeticEncoder` / :class:`ArithmeticDecoder` narrow an interval of
+   ``STATE_BITS``-bit integers, sharing one update rule (:meth:`ArithmeticCoderBase.update`).
+3. **Bits.** :mod:`predcomp.coding.bitio` reads and writes the bit stream.
+
+:func:`encode_with_model` / :func:`decode_with_model` drive any :class:`predcomp.models.Model`
+(the per-step distribution form every predictive model in the book uses), and
+:func:`ideal_code_length` gives the length the coder approaches, ``sum(-log2 p(x_i))``.
+
+Precision. The state is ``STATE_BITS = 32`` bits, so after renormalization the interval
+spans more than a quarter of the state range, ``R > 2**30``. Frequencies total ``T = 2**24``
+by default. Two small losses follow, and this choice keeps both negligible:
+
+* integer division truncates each sub-interval by less than one unit, which costs a symbol of
+  frequency ``f`` at most ``log2(1 + T / (f R)) <= log2(1 + 2**-6) ~ 0.022`` bits, and on average
+  about ``n / (R ln 2)`` bits, ``~3e-7`` bits for ``n = 256`` symbols;
+* every symbol gets frequency at least 1 (so a symbol the model calls impossible can still be
+  coded), which takes at most ``n / T`` of the probability mass from the others: at most
+  ``n / (T ln 2) ~ 2.2e-5`` bits per symbol for ``n = 256``, even for ``p = 1 - 1e-9``.
+
+A larger ``T`` shrinks the second loss but grows the first; ``total_bits`` may go up to
+``STATE_BITS - 2 = 30`` (the total must not exceed the smallest possible range).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from predcomp.coding.bitio import BitReader, BitWriter
+
+if TYPE_CHECKING:
+    from predcomp.models.base import Model
+
+STATE_BITS = 32
+FULL_RANGE = 1 << STATE_BITS
+HALF_RANGE = FULL_RANGE >> 1
+QUARTER_RANGE = HALF_RANGE >> 1
+#: after renormalization, ``high - low + 1`` is never below this
+MINIMUM_RANGE = QUARTER_RANGE + 2
+STATE_MASK = FULL_RANGE - 1
+DEFAULT_TOTAL_BITS = 24
+MAX_TOTAL_BITS = STATE_BITS - 2
+#: frequency totals may not exceed this (every symbol must keep a non-empty interval)
+MAX_TOTAL = 1 << MAX_TOTAL_BITS
+
+__all__ = [
+    "DEFAULT_TOTAL_BITS",
+    "STATE_BITS",
+    "AdaptiveFrequencies",
+    "ArithmeticCoderBase",
+    "ArithmeticDecoder",
+    "ArithmeticEncoder",
+    "Precomputed",
+    "StaticFrequencies",
+    "decode_symbols",
+    "decode_with_model",
+    "encode_symbols",
+    "encode_with_model",
+    "exact_intervals",
+    "ideal_code_length",
+    "quantize",
+    "shortest_binary_fraction",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Frequencies
+# --------------------------------------------------------------------------------------------
+
+
+_ARANGES: dict[int, np.ndarray] = {}
+
+
+def _arange(n: int) -> np.ndarray:
+    """``1, 2, ..., n`` (cached: :func:`quantize` is called once per coded symbol)."""
+    a = _ARANGES.get(n)
+    if a is None:
+        a = _ARANGES[n] = np.arange(1, n + 1, dtype=np.int64)
+        a.flags.writeable = False
+    return a
+
+
+def quantize(
+    probs: Sequence[float] | np.ndarray, total_bits: int = DEFAULT_TOTAL_BITS
+) -> np.ndarray:
+    """Turn probabilities into int64 cumulative frequencies ``cum`` of length ``n + 1``.
+
+    ``cum[0] = 0``, ``cum[n] = 2**total_bits`` and every symbol's frequency
+    ``cum[i + 1] - cum[i]`` is at least 1, whatever the model says. ``probs`` may be any
+    non-negative finite weights (they are normalized). The result depends only on the float
+    values, not on the platform: one element-wise float-to-int step, then integer arithmetic.
+    """
+    if not 1 <= total_bits <= MAX_TOTAL_BITS:
+        raise ValueError(f"total_bits must be in 1..{MAX_TOTAL_BITS}, got {total_bits}")
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim != 1 or p.size == 0:
+        raise ValueError(f"probabilities must be a non-empty 1-D array, got shape {p.shape}")
+    n = p.size
+    total = 1 << total_bits
+    if n > total:
+        raise ValueError(f"{n} symbols do not fit in a frequency total of 2**{total_bits}")
+    top = p.max()  # NaN propagates through max, so this also rejects NaN
+    if not (0 < top < np.inf and p.min() >= 0):
+        raise ValueError("probabilities must be finite, non-negative and not all zero")
+    # The only floating-point step: each weight relative to the largest, as an integer of
+    # `scale_bits` bits. Every operation here is one exactly rounded IEEE operation per element,
+    # so encoder and decoder get the same integers on any machine; no float is ever summed.
+    scale_bits = 62 - total_bits - (n - 1).bit_length()  # keeps cw * spare below 2**62
+    cw = np.cumsum((p * (float(1 << scale_bits) / top)).astype(np.int64))  # exact integer sums
+    # Cumulative rounding: cum[i] = i + floor(spare * cw[i] / cw[n]). The floors telescope, so
+    # cum[n] = n + spare = total exactly, and each frequency is 1 + (a non-negative integer).
+    spare = total - n
+    cum = np.empty(n + 1, dtype=np.int64)
+    cum[0] = 0
+    np.floor_divide(cw * spare, cw[-1], out=cum[1:])
+    cum[1:] += _arange(n)
+    return cum
+
+
+class StaticFrequencies:
+    """Fixed integer frequencies (a static model): the same interval for every symbol."""
+
+    def __init__(self, frequencies: Sequence[int] | np.ndarray) -> None:
+        freq = np.asarray(frequencies)
+        if freq.ndim != 1 or freq.size == 0 or not np.issubdtype(freq.dtype, np.integer):
+            raise ValueError("frequencies must be a non-empty 1-D array of integers")
+        if (freq < 0).any():
+            raise ValueError("frequencies must be non-negative")
+        cum = np.zeros(freq.size + 1, dtype=np.int64)
+        np.cumsum(freq, out=cum[1:])
+        if not 0 < cum[-1] <= MAX_TOTAL:
+            raise ValueError(f"the frequency total must be in 1..2**{MAX_TOTAL_BITS}")
+        self.alphabet_size = int(freq.size)
+        self._cum = cum
+
+    @classmethod
+    def from_probabilities(
+        cls, probs: Sequence[float] | np.ndarray, total_bits: int = DEFAULT_TOTAL_BITS
+    ) -> StaticFrequencies:
+        """Quantize a fixed distribution with :func:`quantize`."""
+        return cls(np.diff(quantize(probs, total_bits)))
+
+    def cumulative(self) -> np.ndarray:
+        """Cumulative frequencies, ``cum[0] = 0``."""
+        return self._cum
+
+    def update(self, symbol: int) -> None:
+        """A static model learns nothing."""
+
+
+class AdaptiveFrequencies:
+    """Order-0 adaptive integer frequencies: every count starts at 1 and grows by ``increment``.
+
+    When the total would exceed ``limit`` all counts are halved (rounding up, so none reaches 0),
+    which also lets the model follow a drifting source.
+    """
+
+    def __init__(self, alphabet_size: int, increment: int = 1, limit: int = 1 << 16) -> None:
+        if alphabet_size < 1:
+            raise ValueError("alphabet_size must be at least 1")
+        if increment < 1 or not alphabet_size + increment <= limit <= MAX_TOTAL:
+            raise ValueError("need increment >= 1 and alphabet_size + increment <= limit <= 2**30")
+        self.alphabet_size = alphabet_size
+        self.increment = increment
+        self.limit = limit
+        self._freq = np.ones(alphabet_size, dtype=np.int64)
+        self._cum: np.ndarray | None = None
+
+    def cumulative(self) -> np.ndarray:
+        """Cumulative frequencies of the counts so far."""
+        if self._cum is None:
+            cum = np.zeros(self.alphabet_size + 1, dtype=np.int64)
+            np.cumsum(self._freq, out=cum[1:])
+            self._cum = cum
+        return self._cum
+
+    def update(self, symbol: int) -> None:
+        """Count one more occurrence of ``symbol``."""
+        if not 0 <= symbol < self.alphabet_size:
+            raise ValueError(f"symbol {symbol} outside 0..{self.alphabet_size - 1}")
+        self._freq[symbol] += self.increment
+        if int(self._freq.sum()) > self.limit:
+            self._freq = (self._freq + 1) // 2
+        self._cum = None
+
+
+# --------------------------------------------------------------------------------------------
+# 2. The coder
+# --------------------------------------------------------------------------------------------
+
+
+def _symbol_interval(cum: np.ndarray, symbol: int) -> tuple[int, int, int]:
+    """``(cum[symbol], cum[symbol + 1], total)`` as Python ints, checking the caller's input."""
+    n = len(cum) - 1
+    if not 0 <= symbol < n:
+        raise ValueError(f"symbol {symbol} outside 0..{n - 1}")
+    low, high, total = int(cum[symbol]), int(cum[symbol + 1]), int(cum[-1])
+    if int(cum[0]) != 0 or not 0 < total <= MAX_TOTAL:
+        raise ValueError(f"cumulative frequencies must start at 0 and total 1..2**{MAX_TOTAL_BITS}")
+    if not low < high:
+        raise ValueError(f"symbol {symbol} has frequency {high - low}; it cannot be coded")
+    return low, high, total
+
+
+class ArithmeticCoderBase:
+    """The interval arithmetic shared, operation for operation, by encoder and decoder."""
+
+    def __init__(self) -> None:
+        self.low = 0
+        self.high = STATE_MASK
+
+    def update(self, low_count: int, high_count: int, total: int) -> None:
+        """Narrow ``[low, high]`` to the symbol's share ``[low_count, high_count) / total``."""
+        low, high = self.low, self.high
+        # Invariants, true before and after every update:
+        #   0 <= low < high <= STATE_MASK                      (a non-empty interval of state ints)
+        #   low < HALF_RANGE <= high                           (renormalized: top bits differ)
+        #   not (QUARTER_RANGE <= low and high < 3 QUARTER)    (no pending underflow left)
+        # so range = high - low + 1 >= QUARTER_RANGE + 2 = MINIMUM_RANGE >= total, and each
+        # symbol with count >= 1 gets a non-empty sub-interval of at least floor(range/total).
+        if not (0 <= low < high <= STATE_MASK):
+            raise AssertionError(f"broken coder state: low={low}, high={high}")
+        range_ = high - low + 1
+        if not MINIMUM_RANGE <= range_ <= FULL_RANGE:
+            raise AssertionError(f"range {range_} out of bounds")
+        if not (0 <= low_count < high_count <= total <= MAX_TOTAL):
+            raise ValueError("invalid symbol interval")
+        high = low + high_count * range_ // total - 1
+        low = low + low_count * range_ // total
+        if not low <= high:
+            raise AssertionError("empty sub-interval")
+        # While the top bits of low and high agree, that bit is final: emit it and shift.
+        while ((low ^ high) & HALF_RANGE) == 0:
+            self._shift(low >> (STATE_BITS - 1))
+            low = (low << 1) & STATE_MASK
+            high = ((high << 1) & STATE_MASK) | 1
+        # While low = 01... and high = 10... the interval straddles the middle but is small:
+        # expand it around the middle and remember one pending (underflow) bit.
+        while low & ~high & QUARTER_RANGE:
+            self._underflow()
+            low = (low << 1) ^ HALF_RANGE
+            high = ((high ^ HALF_RANGE) << 1) | HALF_RANGE | 1
+        self.low, self.high = low, high
+
+    def _shift(self, bit: int) -> None:
+        """The top bit ``bit`` of low and high is settled; move on to the next one."""
+        raise NotImplementedError
+
+    def _underflow(self) -> None:
+        """The interval was expanded around the middle; its next settled bit is pending."""
+        raise NotImplementedError
+
+
+class ArithmeticEncoder(ArithmeticCoderBase):
+    """Encode symbols given each step's cumulative frequencies; :meth:`finish` gives the bytes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._out = BitWriter()
+        self._pending = 0  # underflow bits waiting for the next resolved bit
+        self._finished = False
+        self.symbols_encoded = 0
+
+    def encode(self, cum: np.ndarray, symbol: int) -> None:
+        """Encode ``symbol`` with cumulative frequencies ``cum`` (e.g. from :func:`quantize`)."""
+        if self._finished:
+            raise ValueError("the encoder is finished; create a new one")
+        self.update(*_symbol_interval(cum, symbol))
+        self.symbols_encoded += 1
+
+    def _shift(self, bit: int) -> None:
+        self._out.write(bit)
+        for _ in range(self._pending):  # the pending bits are the opposite of the resolved one
+            self._out.write(bit ^ 1)
+        self._pending = 0
+
+    def _underflow(self) -> None:
+        self._pending += 1
+
+    def finish(self) -> bytes:
+        """Terminate the stream and return it.
+
+        Since ``low < HALF_RANGE <= high``, the bit 1 followed by zeros (which is what the
+        decoder reads after the end) lies in the final interval; the pending bits are written
+        explicitly, so the decoder never needs more than ``STATE_BITS - 1`` bits past the end.
+        """
+        if not self._finished:
+            self._out.write(1)
+            for _ in range(self._pending):
+                self._out.write(0)
+            self._pending = 0
+            self._finished = True
+        return self._out.getvalue()
+
+
+class ArithmeticDecoder(ArithmeticCoderBase):
+    """Decode symbols from bytes, given the same cumulative frequencies the encoder used."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__()
+        self._in = BitReader(data)
+        self.code = self._in.read_bits(STATE_BITS)
+
+    def decode(self, cum: np.ndarray) -> int:
+        """Return the next symbol.
+
+        Raises :class:`ValueError` when the data ran out before this symbol: a valid stream
+        never needs ``STATE_BITS`` bits past its end, so garbage or a truncated stream cannot
+        make the decoder run on forever producing symbols from nothing.
+        """
+        total = int(cum[-1])
+        if int(cum[0]) != 0 or not 0 < total <= MAX_TOTAL:
+            raise ValueError("cumulative frequencies must start at 0 and total at most 2**30")
+        range_ = self.high - self.low + 1
+        offset = self.code - self.low
+        value = ((offset + 1) * total - 1) // range_
+        if not 0 <= value < total:
+            raise AssertionError("code value outside the interval")
+        symbol = int(np.searchsorted(cum, value, side="right")) - 1
+        low_count, high_count = int(cum[symbol]), int(cum[symbol + 1])
+        if not low_count <= value < high_count:
+            raise ValueError("cumulative frequencies are not increasing")
+        self.update(low_count, high_count, total)
+        if not self.low <= self.code <= self.high:
+            raise AssertionError("code value left the interval")
+        if self._in.bits_past_end >= STATE_BITS:
+            raise ValueError("the compressed data ended early: it is truncated or corrupted")
+        return symbol
+
+    def _shift(self, bit: int) -> None:
+        self.code = ((self.code << 1) & STATE_MASK) | self._in.read()
+
+    def _underflow(self) -> None:
+        self.code = (
+            (self.code & HALF_RANGE) | ((self.code << 1) & (STATE_MASK >> 1)) | self._in.read()
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Driving the coder: integer frequency models, and any predictive model
+# --------------------------------------------------------------------------------------------
+
+
+def _check_count(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ValueError(f"the number of symbols must be a non-negative integer, got {n!r}")
+    return int(n)
+
+
+def encode_symbols(symbols: Iterable[int], table: StaticFrequencies | AdaptiveFrequencies) -> bytes:
+    """Encode with an integer frequency model (static or adaptive)."""
+    encoder = ArithmeticEncoder()
+    for symbol in symbols:
+        symbol = int(symbol)
+        encoder.encode(table.cumulative(), symbol)
+        table.update(symbol)
+    return encoder.finish()
+
+
+def decode_symbols(
+    data: bytes, table: StaticFrequencies | AdaptiveFrequencies, n: int
+) -> list[int]:
+    """Decode exactly ``n`` symbols encoded by :func:`encode_symbols` with a fresh ``table``."""
+    n = _check_count(n)
+    decoder = ArithmeticDecoder(data)
+    out: list[int] = []
+    for _ in range(n):
+        symbol = decoder.decode(table.cumulative())
+        table.update(symbol)
+        out.append(symbol)
+    return out
+
+
+def encode_with_model(
+    symbols: Iterable[int], model: Model, total_bits: int = DEFAULT_TOTAL_BITS
+) -> bytes:
+    """Encode ``symbols`` with a predictive model: predict, quantize, encode, update."""
+    encoder = ArithmeticEncoder()
+    for symbol in symbols:
+        symbol = int(symbol)
+        encoder.encode(quantize(model.predict(), total_bits), symbol)
+        model.update(symbol)
+    return encoder.finish()
+
+
+def decode_with_model(
+    data: bytes, model: Model, n: int, total_bits: int = DEFAULT_TOTAL_BITS
+) -> list[int]:
+    """Decode exactly ``n`` symbols with a fresh copy of the model the encoder used.
+
+    Always stops after ``n`` steps, and earlier (with :class:`ValueError`) when the data runs
+    out, so neither garbage nor a forged ``n`` can make it loop for ever.
+    """
+    n = _check_count(n)
+    decoder = ArithmeticDecoder(data)
+    out: list[int] = []
+    for _ in range(n):
+        symbol = decoder.decode(quantize(model.predict(), total_bits))
+        model.update(symbol)
+        out.append(symbol)
+    return out
+
+
+def ideal_code_length(symbols: Iterable[int], model: Model) -> float:
+    """``sum(-log2 p(x_i | x_<i))`` in bits, with the model's own float probabilities.
+
+    Drives ``model`` through the sequence (pass a fresh one). This is the length the coder
+    approaches; an occurring symbol with probability 0 makes it infinite.
+    """
+    bits = 0.0
+    for symbol in symbols:
+        symbol = int(symbol)
+        p = np.asarray(model.predict(), dtype=np.float64)
+        if not 0 <= symbol < p.size:
+            raise ValueError(f"symbol {symbol} outside 0..{p.size - 1}")
+        ps = float(p[symbol]) / float(p.sum())
+        bits += -math.log2(ps) if ps > 0 else math.inf
+        model.update(symbol)
+    return bits
+
+
+class Precomputed:
+    """A :class:`~predcomp.models.Model` that replays a precomputed ``(steps, n)`` array.
+
+    Row ``t`` is the distribution for step ``t`` (the "per-step distribution supplied by the
+    caller" form: e.g. all the softmax outputs of a language model, computed in advance).
+    """
+
+    def __init__(self, distributions: np.ndarray) -> None:
+        d = np.asarray(distributions, dtype=np.float64)
+        if d.ndim != 2 or d.shape[1] < 1:
+            raise ValueError("distributions must have shape (steps, alphabet_size)")
+        self.distributions = d
+        self.alphabet_size = int(d.shape[1])
+        self._t = 0
+
+    def predict(self) -> np.ndarray:
+        if self._t >= len(self.distributions):
+            raise ValueError("no precomputed distribution left")
+        return self.distributions[self._t]
+
+    def update(self, symbol: int) -> None:
+        self._t += 1
+
+    def params(self) -> dict[str, Any]:
+        return {"steps": len(self.distributions), "alphabet_size": self.alphabet_size}
+
+
+# --------------------------------------------------------------------------------------------
+# Infinite precision: arithmetic coding as interval narrowing (for the chapter)
+# --------------------------------------------------------------------------------------------
+
+
+def exact_intervals(
+    symbols: Sequence[int], probs: Sequence[Fraction | float | int]
+) -> list[tuple[Fraction, Fraction]]:
+    """The nested intervals ``[low, high)`` after 0, 1, ..., len(symbols) symbols (i.i.d. model).
+
+    Exact rational arithmetic: the width after ``k`` symbols is the product of their
+    probabilities, so ``-log2(width)`` is their ideal code length.
+    """
+    p = [
+        Fraction(x).limit_denominator(10**12) if isinstance(x, float) else Fraction(x)
+        for x in probs
+    ]
+    if any(x < 0 for x in p) or sum(p) != 1:
+        raise ValueError("probabilities must be non-negative and sum to 1")
+    starts = [sum(p[:i], Fraction(0)) for i in range(len(p))]
+    low, width = Fraction(0), Fraction(1)
+    out = [(low, low + width)]
+    for s in symbols:
+        if not 0 <= s < len(p) or p[s] == 0:
+            raise ValueError(f"symbol {s} has no probability")
+        low, width = low + width * starts[s], width * p[s]
+        out.append((low, low + width))
+    return out
+
+
+def shortest_binary_fraction(low: Fraction, high: Fraction) -> str:
+    """The shortest bit string ``b`` such that all numbers starting ``0.b`` lie in ``[low, high)``.
+
+    Its length is at most ``ceil(-log2(high - low)) + 1``: the classic bound on arithmetic
+    coding's overhead.
+    """
+    if not 0 <= low < high <= 1:
+        raise ValueError("need 0 <= low < high <= 1")
+    k = 0
+    while True:
+        scale = 1 << k
+        # smallest k-bit dyadic m/2^k >= low whose whole cell [m, m+1)/2^k fits below high
+        m = -((-low.numerator * scale) // low.denominator)  # ceil(low * 2^k)
+        if Fraction(m + 1, scale) <= high:
+            return format(m, f"0{k}b") if k else ""
+        k += 1
