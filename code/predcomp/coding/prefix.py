@@ -1,0 +1,227 @@
+"""Prefix codes: Kraft sums, Shannon code lengths, Huffman's optimal code, canonical codewords.
+
+A prefix code maps each symbol to a bit string (its *codeword*) so that no codeword is the
+beginning of another; a stream of codewords can then be split up as it is read. Codeword
+lengths ``l_i`` of a binary prefix code satisfy Kraft's inequality ``sum 2**-l_i <= 1``, and any
+lengths that satisfy it belong to some prefix code (:func:`canonical_codewords` builds one).
+Huffman's algorithm finds the lengths with the smallest expected length.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+
+import numpy as np
+
+from predcomp.coding.bitio import BitReader, BitWriter
+
+__all__ = [
+    "HuffmanCode",
+    "PrefixCode",
+    "canonical_codewords",
+    "expected_length",
+    "huffman_code_lengths",
+    "huffman_tree",
+    "is_prefix_free",
+    "kraft_sum",
+    "shannon_code_lengths",
+]
+
+
+def _probabilities(probs: Sequence[float] | np.ndarray) -> np.ndarray:
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim != 1 or p.size == 0:
+        raise ValueError("probabilities must be a non-empty 1-D array")
+    if not np.all(np.isfinite(p)) or (p < 0).any() or not math.isclose(p.sum(), 1.0, abs_tol=1e-9):
+        raise ValueError("probabilities must be finite, non-negative and sum to 1")
+    return p
+
+
+def kraft_sum(lengths: Iterable[int], radix: int = 2) -> Fraction:
+    """``sum(radix ** -l)`` as an exact fraction: at most 1 for every uniquely decodable code."""
+    total = Fraction(0)
+    for length in lengths:
+        if length < 0:
+            raise ValueError("codeword lengths must be non-negative")
+        total += Fraction(1, radix**length)
+    return total
+
+
+def is_prefix_free(codewords: Iterable[str]) -> bool:
+    """True when no codeword is a prefix of another (duplicates count as prefixes)."""
+    words = sorted(codewords)
+    # In sorted order a word that is a prefix of another sorts immediately before some
+    # word it prefixes, so comparing neighbours suffices.
+    return all(not b.startswith(a) for a, b in itertools.pairwise(words))
+
+
+def expected_length(probs: Sequence[float] | np.ndarray, lengths: Sequence[int]) -> float:
+    """``sum p_i l_i``: the average number of bits per symbol."""
+    p = _probabilities(probs)
+    if len(lengths) != p.size:
+        raise ValueError("one length per symbol is needed")
+    return float(np.dot(p, np.asarray(lengths, dtype=np.float64)))
+
+
+def shannon_code_lengths(probs: Sequence[float] | np.ndarray) -> list[int]:
+    """Shannon's lengths ``ceil(-log2 p_i)``: they satisfy Kraft, and ``L < H + 1``."""
+    p = _probabilities(probs)
+    if (p == 0).any():
+        raise ValueError("a Shannon code needs every probability positive")
+    # A tiny tolerance keeps exact powers of two (p = 2**-k) at length k despite rounding.
+    return [max(0, math.ceil(-math.log2(x) - 1e-12)) for x in p]
+
+
+def huffman_tree(probs: Sequence[float] | np.ndarray) -> list[tuple[int, int]]:
+    """Huffman's merges: merge ``k`` joins the two nodes listed into a new node ``n + k``.
+
+    Nodes ``0 .. n-1`` are the symbols. Each step joins the two least probable nodes; ties go
+    to the node created first, so the result is deterministic.
+    """
+    p = _probabilities(probs)
+    n = p.size
+    heap = [(float(p[i]), i, i) for i in range(n)]  # (weight, creation order, node)
+    heapq.heapify(heap)
+    merges: list[tuple[int, int]] = []
+    while len(heap) > 1:
+        w1, _, a = heapq.heappop(heap)
+        w2, _, b = heapq.heappop(heap)
+        node = n + len(merges)
+        merges.append((a, b))
+        heapq.heappush(heap, (w1 + w2, node, node))
+    return merges
+
+
+def huffman_code_lengths(probs: Sequence[float] | np.ndarray) -> list[int]:
+    """Codeword lengths of a Huffman code: the depth of each symbol in :func:`huffman_tree`.
+
+    A one-symbol source needs no bits at all, so its single codeword has length 0.
+    """
+    n = _probabilities(probs).size
+    merges = huffman_tree(probs)
+    depth = [0] * (n + len(merges))
+    for k in range(len(merges) - 1, -1, -1):  # from the root down
+        for child in merges[k]:
+            depth[child] = depth[n + k] + 1
+    return depth[:n]
+
+
+def canonical_codewords(lengths: Sequence[int]) -> list[str]:
+    """The canonical prefix code with the given lengths (they must satisfy Kraft's inequality).
+
+    Symbols sorted by (length, index) get consecutive binary numbers, each shifted left when
+    the length grows: the construction in the proof that Kraft's inequality suffices.
+    """
+    if kraft_sum(lengths) > 1:
+        raise ValueError("these lengths violate Kraft's inequality: no prefix code has them")
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    words = [""] * len(lengths)
+    code, prev = 0, 0
+    for rank, i in enumerate(order):
+        if rank:
+            code += 1
+        code <<= lengths[i] - prev
+        prev = lengths[i]
+        words[i] = format(code, f"0{prev}b") if prev else ""
+    return words
+
+
+class PrefixCode:
+    """Encode and decode with a prefix code given by its codewords."""
+
+    def __init__(self, codewords: Sequence[str]) -> None:
+        words = list(codewords)
+        if not words or any(set(w) - {"0", "1"} for w in words):
+            raise ValueError("codewords must be strings of '0' and '1'")
+        if len(words) > 1 and not is_prefix_free(words):
+            raise ValueError("the codewords are not prefix-free")
+        self.codewords = words
+        self.lengths = [len(w) for w in words]
+        self._lookup = {w: i for i, w in enumerate(words)}
+
+    @property
+    def alphabet_size(self) -> int:
+        return len(self.codewords)
+
+    def kraft_sum(self) -> Fraction:
+        return kraft_sum(self.lengths)
+
+    def expected_length(self, probs: Sequence[float] | np.ndarray) -> float:
+        return expected_length(probs, self.lengths)
+
+    def encode_bits(self, symbols: Iterable[int]) -> str:
+        """The concatenated codewords as a ``'0'``/``'1'`` string."""
+        parts = []
+        for s in symbols:
+            if not 0 <= s < self.alphabet_size:
+                raise ValueError(f"symbol {s} outside 0..{self.alphabet_size - 1}")
+            parts.append(self.codewords[s])
+        return "".join(parts)
+
+    def decode_bits(self, bits: str, n: int | None = None) -> list[int]:
+        """Split a bit string into codewords (all of it, or the first ``n`` symbols)."""
+        if len(self.codewords) == 1:  # the one-symbol code has the empty codeword
+            if n is None:
+                raise ValueError("a one-symbol code needs the number of symbols")
+            return [0] * n
+        out: list[int] = []
+        current = ""
+        for ch in bits:
+            if n is not None and len(out) == n:
+                break
+            current += ch
+            symbol = self._lookup.get(current)
+            if symbol is not None:
+                out.append(symbol)
+                current = ""
+            elif len(current) > max(self.lengths):
+                raise ValueError("bit string is not a sequence of codewords")
+        if current or (n is not None and len(out) < n):
+            raise ValueError("bit string ends inside a codeword")
+        return out
+
+    def encode(self, symbols: Iterable[int]) -> bytes:
+        """Encode to bytes (the last byte zero-padded); decoding needs the symbol count."""
+        writer = BitWriter()
+        writer.write_string(self.encode_bits(symbols))
+        return writer.getvalue()
+
+    def decode(self, data: bytes, n: int) -> list[int]:
+        """Decode exactly ``n`` symbols from :meth:`encode`'s bytes."""
+        if n < 0:
+            raise ValueError("n must be non-negative")
+        if len(self.codewords) == 1:
+            return [0] * n
+        reader = BitReader(data)
+        longest = max(self.lengths)
+        out: list[int] = []
+        while len(out) < n:
+            current = ""
+            while (symbol := self._lookup.get(current)) is None:
+                if len(current) >= longest:
+                    raise ValueError("the data is not a sequence of codewords")
+                current += "1" if reader.read() else "0"
+                if reader.bits_past_end:
+                    raise ValueError("the data ended inside a codeword")
+            out.append(symbol)
+        return out
+
+
+class HuffmanCode(PrefixCode):
+    """Huffman's optimal prefix code for ``probs``, in canonical form."""
+
+    def __init__(self, probs: Sequence[float] | np.ndarray) -> None:
+        self.probs = _probabilities(probs)
+        super().__init__(canonical_codewords(huffman_code_lengths(self.probs)))
+
+    @classmethod
+    def from_counts(cls, counts: Sequence[int] | np.ndarray) -> HuffmanCode:
+        """The Huffman code of an empirical distribution (symbol counts)."""
+        c = np.asarray(counts, dtype=np.float64)
+        if c.ndim != 1 or c.size == 0 or (c < 0).any() or c.sum() <= 0:
+            raise ValueError("counts must be non-negative and not all zero")
+        return cls(c / c.sum())
