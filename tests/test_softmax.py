@@ -1,0 +1,108 @@
+"""Tests of predcomp.softmax against independent computations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from predcomp.info import entropy
+from predcomp.softmax import (
+    blockwise_attention,
+    dot_product_variance,
+    softmax_entropy,
+    softmax_jacobian,
+)
+
+
+@pytest.mark.parametrize("d", [1, 16, 256])
+@pytest.mark.parametrize(("var_q", "var_k"), [(1.0, 1.0), (0.25, 4.0)])
+def test_dot_product_variance_matches_monte_carlo(d, var_q, var_k):
+    g = torch.Generator().manual_seed(d)
+    n = 50_000
+    q = torch.randn(n, d, generator=g, dtype=torch.float64) * math.sqrt(var_q)
+    k = torch.randn(n, d, generator=g, dtype=torch.float64) * math.sqrt(var_k)
+    s = (q * k).sum(-1)
+    expected = dot_product_variance(d, var_q, var_k)
+    # The sample variance of n draws has relative standard error sqrt((kurtosis - 1) / n), with
+    # kurtosis 3 + 6/d for products of Gaussians: at most 0.013 here, so 5% is over 3.5 errors.
+    assert s.var().item() == pytest.approx(expected, rel=0.05)
+    assert abs(s.mean().item()) < 5 * math.sqrt(expected / n)
+    # Scaling by 1/sqrt(d) gives variance var_q * var_k, whatever d is.
+    assert (s / math.sqrt(d)).var().item() == pytest.approx(var_q * var_k, rel=0.05)
+
+
+def test_dot_product_variance_rejects_bad_input():
+    with pytest.raises(ValueError):
+        dot_product_variance(0)
+    with pytest.raises(ValueError):
+        dot_product_variance(4, var_q=-1.0)
+
+
+def test_softmax_entropy_matches_info_entropy():
+    g = torch.Generator().manual_seed(0)
+    s = torch.randn(5, 7, generator=g, dtype=torch.float64) * 3
+    h = softmax_entropy(s)
+    for row, hr in zip(torch.softmax(s, -1), h, strict=True):
+        assert hr.item() == pytest.approx(entropy(row.numpy(), base=2.0), abs=1e-12)
+    h_nats = softmax_entropy(s, base=math.e)
+    assert torch.allclose(h_nats, h * math.log(2.0))
+
+
+def test_softmax_entropy_limits():
+    # Equal scores: uniform weights, log2(n) bits. Huge spread: one-hot, 0 bits, no nan.
+    assert softmax_entropy(torch.zeros(8)).item() == pytest.approx(3.0)
+    h = softmax_entropy(torch.tensor([0.0, 1e4, -1e4]))
+    assert h.item() == pytest.approx(0.0, abs=1e-12)
+    assert not torch.isnan(h)
+    with pytest.raises(ValueError):
+        softmax_entropy(torch.zeros(3), base=1.0)
+
+
+def test_softmax_jacobian_matches_autograd():
+    g = torch.Generator().manual_seed(1)
+    s = torch.randn(6, generator=g, dtype=torch.float64)
+    auto = torch.autograd.functional.jacobian(lambda x: torch.softmax(x, -1), s)
+    assert torch.allclose(softmax_jacobian(torch.softmax(s, -1)), auto, atol=1e-12)
+    # Batched, and rows of the Jacobian sum to 0 (the weights always sum to 1).
+    batch = torch.softmax(torch.randn(3, 4, 5, generator=g, dtype=torch.float64), -1)
+    J = softmax_jacobian(batch)
+    assert J.shape == (3, 4, 5, 5)
+    assert torch.allclose(J.sum(-1), torch.zeros(3, 4, 5, dtype=torch.float64), atol=1e-12)
+
+
+def test_saturated_softmax_has_vanishing_jacobian():
+    p = torch.softmax(torch.tensor([0.0, 50.0, 0.0], dtype=torch.float64), -1)
+    assert softmax_jacobian(p).abs().max().item() < 1e-20
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("block", [1, 7, 64, 1000])
+def test_blockwise_attention_equals_sdpa(causal, block):
+    g = torch.Generator().manual_seed(block)
+    q, k, v = (torch.randn(2, 3, 50, 16, generator=g, dtype=torch.float64) for _ in range(3))
+    ours = blockwise_attention(q, k, v, block_size=block, is_causal=causal)
+    ref = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+    assert torch.allclose(ours, ref, atol=1e-12)
+
+
+def test_blockwise_attention_cross_and_large_scores():
+    g = torch.Generator().manual_seed(3)
+    q = torch.randn(1, 5, 8, generator=g, dtype=torch.float64) * 30  # large scores: stability
+    k = torch.randn(1, 23, 8, generator=g, dtype=torch.float64) * 30
+    v = torch.randn(1, 23, 4, generator=g, dtype=torch.float64)
+    ours = blockwise_attention(q, k, v, block_size=5)
+    w = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(8), -1)
+    assert torch.isfinite(ours).all()
+    assert torch.allclose(ours, w @ v, atol=1e-10)
+    np.testing.assert_allclose(w.sum(-1).numpy(), 1.0)
+
+
+def test_blockwise_attention_rejects_bad_input():
+    q = torch.zeros(1, 4, 8)
+    with pytest.raises(ValueError):
+        blockwise_attention(q, q, q, block_size=0)
+    with pytest.raises(ValueError):
+        blockwise_attention(q, torch.zeros(1, 5, 8), torch.zeros(1, 5, 8), is_causal=True)
