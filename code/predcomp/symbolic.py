@@ -13,8 +13,13 @@ import sympy as sp
 __all__ = [
     "EntropyMaximum",
     "ExplicitEntropyMaximum",
+    "RotaryRelative",
+    "SinusoidalOffset",
     "entropy_maximum_derivation",
     "entropy_maximum_explicit",
+    "rotary_relative_score",
+    "rotation_matrix",
+    "sinusoidal_offset_rotation",
 ]
 
 
@@ -129,3 +134,102 @@ def entropy_maximum_explicit(n: int = 3) -> ExplicitEntropyMaximum:
         hessian=hessian,
         maximum=maximum,
     )
+
+
+@dataclass(frozen=True)
+class SinusoidalOffset:
+    """The sinusoidal encoding of position ``t + k`` is a fixed rotation of that of ``t``.
+
+    For one frequency ``omega`` the encoding is the pair ``(sin omega t, cos omega t)``
+    (Vaswani et al. 2017). We look for a 2x2 matrix ``M`` with ``M e(t) = e(t + k)`` for every
+    ``t``, solve for its entries, and find a rotation by the angle ``-omega k``: it depends on
+    the offset ``k`` but not on ``t``.
+    """
+
+    t: sp.Symbol
+    k: sp.Symbol
+    omega: sp.Symbol
+    #: e(t) = (sin omega t, cos omega t)
+    encoding: sp.Matrix
+    #: the unknown matrix [[a, b], [c, d]]
+    unknown: sp.Matrix
+    #: the four linear equations: coefficients of sin(omega t) and cos(omega t) must match
+    equations: tuple[sp.Expr, ...]
+    #: the solved matrix M(k)
+    rotation: sp.Matrix
+    #: M(k) e(t) - e(t + k), simplified (zero)
+    residual: sp.Matrix
+    #: det M(k) (one) and M(k)^T M(k) (identity): a rotation
+    determinant: sp.Expr
+    gram: sp.Matrix
+
+
+def sinusoidal_offset_rotation() -> SinusoidalOffset:
+    """Derive with sympy the matrix taking the sinusoidal pair at ``t`` to the pair at ``t + k``."""
+    t, k = sp.symbols("t k", real=True)
+    omega = sp.Symbol("omega", positive=True)
+    a, b, c, d = sp.symbols("a b c d")
+
+    def e(x: sp.Expr) -> sp.Matrix:
+        angle = sp.expand(omega * x)  # omega t + omega k, so expand_trig can split it
+        return sp.Matrix([sp.sin(angle), sp.cos(angle)])
+
+    unknown = sp.Matrix([[a, b], [c, d]])
+    diff = (unknown * e(t) - e(t + k)).applyfunc(lambda z: sp.expand(sp.expand_trig(z)))
+    s, co = sp.sin(omega * t), sp.cos(omega * t)
+    # Both sides are combinations of sin(omega t) and cos(omega t); for the identity to hold
+    # for every t the two coefficients must vanish in each row.
+    equations = tuple(sp.expand(row).coeff(f) for row in diff for f in (s, co))
+    (sol,) = sp.solve(equations, [a, b, c, d], dict=True)
+    rotation = unknown.subs(sol)
+    residual = (rotation * e(t) - e(t + k)).applyfunc(lambda z: sp.simplify(sp.expand_trig(z)))
+    return SinusoidalOffset(
+        t=t,
+        k=k,
+        omega=omega,
+        encoding=e(t),
+        unknown=unknown,
+        equations=equations,
+        rotation=rotation,
+        residual=residual,
+        determinant=sp.simplify(rotation.det()),
+        gram=(rotation.T * rotation).applyfunc(sp.simplify),
+    )
+
+
+@dataclass(frozen=True)
+class RotaryRelative:
+    """With rotary embeddings (RoPE) the query-key score depends only on the offset.
+
+    Su et al. rotate each pair of query and key coordinates by ``m theta`` at position ``m``.
+    Then ``<R(m theta) q, R(n theta) k> = <q, R((n - m) theta) k>``: absolute positions cancel.
+    """
+
+    m: sp.Symbol
+    n: sp.Symbol
+    theta: sp.Symbol
+    q: sp.Matrix
+    key: sp.Matrix
+    #: R(m theta) q . R(n theta) k
+    score: sp.Expr
+    #: q . R((n - m) theta) k
+    relative: sp.Expr
+    #: score - relative, simplified (zero)
+    difference: sp.Expr
+
+
+def rotation_matrix(angle: sp.Expr) -> sp.Matrix:
+    """The 2x2 counter-clockwise rotation by ``angle``."""
+    return sp.Matrix([[sp.cos(angle), -sp.sin(angle)], [sp.sin(angle), sp.cos(angle)]])
+
+
+def rotary_relative_score() -> RotaryRelative:
+    """Show with sympy that a RoPE attention score depends on ``n - m`` only."""
+    m, n = sp.symbols("m n", real=True)
+    theta = sp.Symbol("theta", positive=True)
+    q = sp.Matrix(sp.symbols("q_1 q_2", real=True))
+    key = sp.Matrix(sp.symbols("k_1 k_2", real=True))
+    score = sp.expand((rotation_matrix(m * theta) * q).dot(rotation_matrix(n * theta) * key))
+    relative = sp.expand(q.dot(rotation_matrix((n - m) * theta) * key))
+    difference = sp.simplify(sp.expand_trig(score - relative))
+    return RotaryRelative(m, n, theta, q, key, score, relative, difference)
