@@ -72,8 +72,10 @@ def shannon_code_lengths(probs: Sequence[float] | np.ndarray) -> list[int]:
     p = _probabilities(probs)
     if (p == 0).any():
         raise ValueError("a Shannon code needs every probability positive")
-    # A tiny tolerance keeps exact powers of two (p = 2**-k) at length k despite rounding.
-    return [max(0, math.ceil(-math.log2(x) - 1e-12)) for x in p]
+    # log2 is exact on powers of two, so p = 2**-k gets length k. Several symbols need at
+    # least one bit each, even when one probability rounds to 1.0 in floating point.
+    shortest = 1 if p.size > 1 else 0
+    return [max(shortest, math.ceil(-math.log2(x))) for x in p]
 
 
 def huffman_tree(probs: Sequence[float] | np.ndarray) -> list[tuple[int, int]]:
