@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -64,3 +66,27 @@ def test_annotate_value_marks_the_point():
     assert ann.get_text() == "max"
     (dot,) = ax.get_lines()
     assert tuple(dot.get_xydata()[0]) == (0.5, 1.0)
+
+
+def test_figures_render_as_png_in_ipython_under_agg(monkeypatch):
+    # The book builds with MPLBACKEND=Agg; glued figures still need an image/png representation.
+    import IPython
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    plot.use_book_style()
+    fig, ax = plot.figure()
+    ax.plot([0, 1], [1, 0])
+    bundle, _ = shell.display_formatter.format(fig)
+    png = bundle["image/png"]
+    if isinstance(png, str):  # recent IPython returns base64 text
+        png = base64.b64decode(png)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_register_is_a_no_op_outside_ipython(monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    assert plot._register_ipython_png() is False

@@ -74,8 +74,28 @@ _STYLE: dict[str, Any] = {
 
 
 def use_book_style() -> None:
-    """Apply the book's figure style to matplotlib's global settings (idempotent)."""
+    """Apply the book's figure style to matplotlib's global settings (idempotent).
+
+    Inside IPython (a notebook, or the book's build) it also makes figure objects display as
+    PNG images whatever the matplotlib backend is. Without this, a figure handed to ``glue``
+    under a non-interactive backend (``MPLBACKEND=Agg``, as in the book's build) has no image.
+    """
     mpl.rcParams.update(_STYLE)
+    _register_ipython_png()
+
+
+def _register_ipython_png() -> bool:
+    """Register a PNG formatter for matplotlib figures in the running IPython shell, if any."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+    except ImportError:  # no IPython: nothing to register
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    select_figure_formats(shell, {"png"}, bbox_inches="tight")
+    return True
 
 
 def figure(
