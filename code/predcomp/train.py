@@ -1,0 +1,290 @@
+"""Training a language model: data, optimizer, schedule, loop, evaluation in bits, checkpoints.
+
+The objective is the mean next-token cross-entropy. Measured in bits (divide nats by ln 2)
+it is the number of bits per token an arithmetic coder would spend with the model's
+predictions: training a language model *is* minimizing a code length. On held-out text it is
+reported as **bits per character** (bpc).
+
+The recipe is nanoGPT's: AdamW with decoupled weight decay (not on biases, LayerNorm gains or
+embeddings), a linear warm-up then a cosine decay of the learning rate, gradient-norm
+clipping, seeded sampling of random training windows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from predcomp.transformer.embedding import TokenEmbedding
+from predcomp.transformer.gpt import GPT, GPTConfig
+from predcomp.transformer.positional import LearnedPositionalEmbedding
+
+LN2 = math.log(2.0)
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+class CharVocab:
+    """A character-level tokenizer: each distinct character of a text is one token."""
+
+    def __init__(self, chars: Sequence[str]) -> None:
+        self.itos = list(chars)
+        if len(set(self.itos)) != len(self.itos):
+            raise ValueError("characters of a vocabulary must be distinct")
+        self.stoi = {ch: i for i, ch in enumerate(self.itos)}
+
+    @classmethod
+    def from_text(cls, text: str) -> CharVocab:
+        """The sorted set of characters of ``text``."""
+        return cls(sorted(set(text)))
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def encode(self, text: str) -> list[int]:
+        """Characters to token ids; an unknown character raises ``ValueError``."""
+        try:
+            return [self.stoi[ch] for ch in text]
+        except KeyError as e:
+            raise ValueError(f"character {e.args[0]!r} is not in the vocabulary") from None
+
+    def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
+        """Token ids back to text."""
+        return "".join(self.itos[int(i)] for i in ids)
+
+
+@dataclass
+class CharData:
+    """A text split into training and held-out token ids (the first 90% / the last 10%)."""
+
+    vocab: CharVocab
+    train: torch.Tensor  # int64 token ids
+    val: torch.Tensor
+
+
+def char_data(text: str, train_fraction: float = 0.9) -> CharData:
+    """Tokenize ``text`` by characters and split it: first part for training, rest held out."""
+    if not 0.0 < train_fraction < 1.0:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
+    vocab = CharVocab.from_text(text)
+    ids = torch.tensor(vocab.encode(text), dtype=torch.long)
+    n = int(train_fraction * len(ids))
+    return CharData(vocab, ids[:n], ids[n:])
+
+
+def load_char_data(name: str = "tinyshakespeare", train_fraction: float = 0.9) -> CharData:
+    """A corpus of :mod:`predcomp.data` as character-level training and held-out splits."""
+    from predcomp import data
+
+    return char_data(data.load_text(name), train_fraction)
+
+
+def get_batch(
+    ids: torch.Tensor, block_size: int, batch_size: int, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random windows ``x`` (B, T) and their one-step-shifted targets ``y`` (B, T)."""
+    if len(ids) <= block_size:
+        raise ValueError(f"need more than block_size={block_size} tokens, got {len(ids)}")
+    start = torch.randint(len(ids) - block_size, (batch_size,), generator=generator)
+    offsets = torch.arange(block_size)
+    x = ids[start[:, None] + offsets]  # (B, T)
+    y = ids[start[:, None] + offsets + 1]  # (B, T): the next token at every position
+    return x, y
+
+
+# --- optimization ----------------------------------------------------------------------------
+
+
+@dataclass
+class TrainConfig:
+    """Training settings; the defaults fit the default :class:`GPTConfig` in about a minute."""
+
+    max_steps: int = 1500
+    batch_size: int = 32
+    lr: float = 3e-3  # peak learning rate
+    min_lr: float = 1e-4  # end of the cosine decay
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    betas: tuple[float, float] = (0.9, 0.99)
+    grad_clip: float = 1.0  # maximum global gradient norm (0 disables clipping)
+    eval_interval: int = 250  # steps between held-out evaluations (0: only at the end)
+    eval_tokens: int = 32768  # held-out tokens per intermediate evaluation
+    seed: int = 1337
+    time_limit: float | None = None  # seconds; stop early if exceeded (breaks reproducibility)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up to ``lr`` over ``warmup_steps``, then cosine decay to ``min_lr``."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps)
+    progress = min(progress, 1.0)
+    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.lr - cfg.min_lr)
+
+
+def configure_optimizer(
+    model: nn.Module, lr: float, weight_decay: float, betas: tuple[float, float]
+) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices only (not biases, LayerNorm gains, embeddings)."""
+    no_decay: set[int] = set()
+    for module in model.modules():
+        if isinstance(module, TokenEmbedding | LearnedPositionalEmbedding):
+            no_decay.update(id(p) for p in module.parameters(recurse=False))
+    decay, other = [], []
+    for p in model.parameters():  # a tied weight is listed once
+        if not p.requires_grad:
+            continue
+        (decay if p.dim() >= 2 and id(p) not in no_decay else other).append(p)
+    groups = [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": other, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=lr, betas=betas)
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def evaluate_bpc(
+    model: GPT, ids: torch.Tensor, batch_size: int = 64, max_tokens: int | None = None
+) -> float:
+    """Mean bits per token of ``model`` on ``ids``, in consecutive windows of ``block_size``.
+
+    Every token after the first of each window is predicted from the earlier tokens of its
+    window (the first token of the whole text has no prediction). Deterministic.
+    """
+    was_training = model.training
+    model.eval()
+    T = model.config.block_size
+    if max_tokens is not None:
+        ids = ids[: max_tokens + 1]
+    n_windows = (len(ids) - 1) // T
+    if n_windows < 1:
+        raise ValueError(f"need more than block_size={T} tokens to evaluate, got {len(ids)}")
+    x_all = ids[: n_windows * T].view(n_windows, T)
+    y_all = ids[1 : n_windows * T + 1].view(n_windows, T)
+    total = 0.0
+    for i in range(0, n_windows, batch_size):
+        logits, _ = model(x_all[i : i + batch_size])
+        y = y_all[i : i + batch_size]
+        total += F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum").item()
+    model.train(was_training)
+    return total / (n_windows * T) / LN2
+
+
+@dataclass
+class History:
+    """What a training run recorded: per-step training loss, periodic held-out bpc, timing."""
+
+    steps: list[int] = field(default_factory=list)
+    train_bpc: list[float] = field(default_factory=list)  # per step, bits per token
+    lr: list[float] = field(default_factory=list)
+    eval_steps: list[int] = field(default_factory=list)
+    val_bpc: list[float] = field(default_factory=list)
+    seconds: float = 0.0  # wall-clock time of the training steps (evaluations excluded)
+    tokens: int = 0  # training tokens processed
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def train(
+    model: GPT,
+    data: CharData,
+    cfg: TrainConfig | None = None,
+    progress: bool = True,
+    callback: Callable[[int, History], None] | None = None,
+) -> History:
+    """Train ``model`` on ``data.train``; evaluate on ``data.val``; return the :class:`History`.
+
+    The final entry of ``History.val_bpc`` is the bpc on the whole held-out split.
+    """
+    cfg = cfg or TrainConfig()
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    opt = configure_optimizer(model, cfg.lr, cfg.weight_decay, cfg.betas)
+    hist = History()
+    T = model.config.block_size
+    model.train()
+    bar = tqdm(range(cfg.max_steps), disable=not progress, desc="training", unit="step")
+    for step in bar:
+        if cfg.eval_interval and step > 0 and step % cfg.eval_interval == 0:
+            hist.eval_steps.append(step)
+            hist.val_bpc.append(evaluate_bpc(model, data.val, max_tokens=cfg.eval_tokens))
+        t0 = time.perf_counter()
+        lr = lr_at(step, cfg)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        x, y = get_batch(data.train, T, cfg.batch_size, gen)
+        _, loss = model(x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip > 0:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        hist.seconds += time.perf_counter() - t0
+        hist.tokens += x.numel()
+        hist.steps.append(step)
+        hist.train_bpc.append(loss.item() / LN2)
+        hist.lr.append(lr)
+        if progress and step % 10 == 0:
+            bar.set_postfix(bpc=f"{hist.train_bpc[-1]:.3f}")
+        if callback is not None:
+            callback(step, hist)
+        if cfg.time_limit is not None and hist.seconds > cfg.time_limit:
+            break
+    bar.close()
+    hist.eval_steps.append(hist.steps[-1] + 1 if hist.steps else 0)
+    hist.val_bpc.append(evaluate_bpc(model, data.val))
+    return hist
+
+
+# --- checkpoints and sampling ----------------------------------------------------------------
+
+
+def save_checkpoint(path: str | Path, model: GPT, **extra: Any) -> None:
+    """Save the weights and the configuration (plus plain-data ``extra``) to ``path``."""
+    torch.save(
+        {"config": asdict(model.config), "state_dict": model.state_dict(), "extra": extra}, path
+    )
+
+
+def load_checkpoint(path: str | Path) -> tuple[GPT, dict[str, Any]]:
+    """Rebuild a :class:`GPT` from :func:`save_checkpoint`; loads tensors only (no pickle code)."""
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(ckpt, dict) or "config" not in ckpt or "state_dict" not in ckpt:
+        raise ValueError(f"{path} is not a predcomp GPT checkpoint")
+    model = GPT(GPTConfig(**ckpt["config"]))
+    model.load_state_dict(ckpt["state_dict"])
+    return model, ckpt.get("extra", {})
+
+
+def sample(
+    model: GPT,
+    vocab: CharVocab,
+    prompt: str = "\n",
+    n: int = 200,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    seed: int = 0,
+) -> str:
+    """Continue ``prompt`` with ``n`` sampled characters (reproducible for a given ``seed``)."""
+    was_training = model.training
+    model.eval()
+    idx = torch.tensor([vocab.encode(prompt)], dtype=torch.long)
+    gen = torch.Generator().manual_seed(seed)
+    out = model.generate(idx, n, temperature=temperature, top_k=top_k, generator=gen)
+    model.train(was_training)
+    return vocab.decode(out[0].tolist())
