@@ -1,0 +1,73 @@
+"""Every model by name, so that a compressed file can say which model made it.
+
+:func:`make_model` builds a fresh model from a name and keyword parameters; the container
+stores both, and the decoder calls :func:`make_model` with them to get an identical model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from predcomp.models.base import Model
+from predcomp.models.counts import Adaptive, ContextModel, Uniform
+from predcomp.models.mix import Mixer
+from predcomp.models.ppm import PPM
+
+__all__ = ["DEFAULT_MODEL", "MODELS", "make_model", "name_of"]
+
+#: the models a "mix" combines unless told otherwise: orders 0 to 3
+DEFAULT_MIX = (
+    ("order0", {}),
+    ("context", {"order": 1}),
+    ("context", {"order": 2}),
+    ("context", {"order": 3}),
+)
+
+
+def _mix(models: Any = DEFAULT_MIX, lr: float = 0.02) -> Mixer:
+    """A :class:`Mixer` of registry models given as ``[[name, params], ...]``."""
+    try:
+        specs = [(str(name), dict(params)) for name, params in models]
+    except (TypeError, ValueError):
+        raise ValueError("models must be a list of [name, params] pairs") from None
+    if any(name == "mix" for name, _ in specs):
+        raise ValueError("a mix cannot contain a mix")
+    return Mixer([make_model(name, **params) for name, params in specs], lr=lr)
+
+
+#: name -> (one-line description, constructor)
+_FACTORIES: dict[str, tuple[str, Callable[..., Model]]] = {
+    "uniform": ("every byte equally likely (8 bits per byte; learns nothing)", Uniform),
+    "order0": ("adaptive order-0 byte counts (prior='kt' or 'laplace')", Adaptive),
+    "context": ("order-k context model with KT/Laplace counts (order=2)", ContextModel),
+    "ppm": ("PPM: method-D escapes, exclusion, update exclusion (order=4)", PPM),
+    "mix": ("online logistic (geometric) mixing of models (default: orders 0-3)", _mix),
+}
+
+#: model name -> one-line description
+MODELS: dict[str, str] = {name: desc for name, (desc, _) in _FACTORIES.items()}
+
+#: the best general-purpose model, used when none is named
+DEFAULT_MODEL = "ppm"
+
+
+def make_model(name: str, **params: Any) -> Model:
+    """A fresh model called ``name`` with hyper-parameters ``params``.
+
+    Raises :class:`ValueError` for an unknown name or parameter.
+    """
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
+    try:
+        return _FACTORIES[name][1](**params)
+    except TypeError as exc:  # an unexpected keyword
+        raise ValueError(f"bad parameters for model {name!r}: {exc}") from None
+
+
+def name_of(model: Model) -> str:
+    """The registry name of ``model`` (for a container header)."""
+    for name, (_, factory) in _FACTORIES.items():
+        if factory is type(model) or (name == "mix" and isinstance(model, Mixer)):
+            return name
+    raise ValueError(f"{type(model).__name__} is not a registered model")
