@@ -346,6 +346,12 @@ def test_long_ngrams_do_not_overflow():
     # 200**12 overflows int64: the implementation must renumber, not wrap around
     assert info.block_entropy(seq, 12) == pytest.approx(math.log2(489))
     assert info.block_entropy(seq, 12) == pytest.approx(naive_block_entropy(seq.tolist(), 12))
+    small = rng.integers(0, 3, size=300)
+    for k in (7, 9, 11):  # 200**(k+1) overflows; contexts must still be grouped correctly
+        mixed = np.concatenate([seq[:200], small])
+        assert info.conditional_entropy_estimate(mixed, k) == pytest.approx(
+            naive_conditional(mixed.tolist(), k), abs=1e-9
+        )
 
 
 def test_conditional_estimate_never_increases_with_order():

@@ -280,12 +280,22 @@ def _symbol_codes(seq: Sequence[Any] | np.ndarray | str | bytes) -> tuple[np.nda
             raw = np.fromiter((index.setdefault(x, len(index)) for x in seq), dtype=np.int64)
     if raw.size == 0:
         return raw, 0
+    if raw.min() >= 0 and raw.max() < 2**21:  # small non-negative codes: relabel in O(n)
+        present = np.zeros(int(raw.max()) + 1, dtype=bool)
+        present[raw] = True
+        relabel = np.cumsum(present) - 1
+        return relabel[raw], int(present.sum())
     alphabet, codes = np.unique(raw, return_inverse=True)
     return codes.astype(np.int64).ravel(), len(alphabet)
 
 
 def _gram_ids(codes: np.ndarray, a: int, n: int, positions: int) -> np.ndarray:
-    """One integer per n-gram starting at ``0 .. positions - 1``; equal ids iff equal n-grams."""
+    """One integer per n-gram starting at ``0 .. positions - 1``; equal ids iff equal n-grams.
+
+    Every id has the form ``prefix_id * a + last_symbol``, where ``prefix_id`` identifies the
+    first ``n - 1`` symbols in the same way; so ``id // a`` groups n-grams by their prefix.
+    When the base-``a`` numbers would overflow int64 the prefixes are renumbered on the way.
+    """
     ids = np.zeros(positions, dtype=np.int64)
     top = 0  # an upper bound on ids
     for j in range(n):
@@ -340,14 +350,13 @@ def conditional_entropy_estimate(
     positions = len(codes) - order
     if positions < 1:
         raise ValueError(f"a sequence of length {len(codes)} is too short for order {order}")
-    context = _gram_ids(codes, a, order, positions)
-    _, context = np.unique(context, return_inverse=True)
-    joint = context.astype(np.int64).ravel() * a + codes[order:]
-    _, joint_counts = np.unique(joint, return_counts=True)
-    _, context_counts = np.unique(context, return_counts=True)
-    h = entropy_from_counts(joint_counts, base=base) - entropy_from_counts(
-        context_counts, base=base
-    )
+    # One sort: the context of each distinct (order+1)-gram is its id // a (see _gram_ids),
+    # and sorted ids keep each context's n-grams together.
+    uniq, joint_counts = np.unique(_gram_ids(codes, a, order + 1, positions), return_counts=True)
+    ctx = uniq // a
+    context_counts = np.add.reduceat(joint_counts, np.flatnonzero(np.r_[True, ctx[1:] != ctx[:-1]]))
+    h_joint = entropy_from_counts(joint_counts, base=base)
+    h = h_joint - entropy_from_counts(context_counts, base=base)
     h = max(h, 0.0)
     if miller_madow:
         h += (len(joint_counts) - len(context_counts)) / (2 * positions) / math.log(base)
