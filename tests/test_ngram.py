@@ -102,3 +102,20 @@ def test_bad_input():
         ngram.sequential_probabilities(np.array([0, 1]), 1, 3, alpha=0.0)
     with pytest.raises(ValueError):
         ngram.heldout_log_loss(np.array([0]), np.array([], dtype=int), 1, 2)
+
+
+def test_kt_and_laplace_regret_bounds():
+    # Regret against the best fixed coin in hindsight, for every count pair up to n = 300:
+    # KT <= 1/2 log2 n + 1 (Willems et al. 1995); Laplace <= log2(n + 1), attained at n1 = 0.
+    for n in [1, 2, 3, 10, 57, 300]:
+        for n1 in range(n + 1):
+            seq = np.array([1] * n1 + [0] * (n - n1))
+            ml = -sum(c * math.log2(c / n) for c in (n1, n - n1) if c)
+            kt = ngram.sequential_code_length(seq, 0, 2, alpha=0.5) - ml
+            lap = ngram.sequential_code_length(seq, 0, 2, alpha=1.0) - ml
+            assert 0 <= kt <= 0.5 * math.log2(n) + 1 + 1e-9, (n, n1, kt)
+            assert 0 <= lap <= math.log2(n + 1) + 1e-9, (n, n1, lap)
+        zeros = np.zeros(n, dtype=int)
+        assert ngram.sequential_code_length(zeros, 0, 2, alpha=1.0) == pytest.approx(
+            math.log2(n + 1)
+        )
