@@ -1,0 +1,112 @@
+"""Closed-form parameter and FLOP counts of the Transformer modules.
+
+Notation: ``C`` model width (``d_model``), ``F`` feed-forward width (``d_ff``, ``4C`` in GPT),
+``L`` layers, ``V`` vocabulary, ``T`` context length. A FLOP here is one multiplication or one
+addition, so a matrix product ``(m, k) @ (k, n)`` costs ``2 m k n`` FLOPs; only matrix
+products are counted (LayerNorm, softmax and activations are ``O(T C)`` and small).
+
+Every formula is checked in the tests against the real modules: parameter counts against
+``sum(p.numel())``, FLOPs against :class:`torch.utils.flop_counter.FlopCounterMode`.
+"""
+
+from __future__ import annotations
+
+from predcomp.transformer.gpt import GPTConfig
+
+
+def attention_params(d_model: int, bias: bool = True) -> int:
+    """Multi-head attention: ``W_Q, W_K, W_V, W_O`` are ``C x C`` each: ``4C^2 (+ 4C)``."""
+    return 4 * d_model * d_model + (4 * d_model if bias else 0)
+
+
+def feedforward_params(d_model: int, d_ff: int, bias: bool = True) -> int:
+    """Feed-forward ``C -> F -> C``: ``2 C F (+ F + C)``."""
+    return 2 * d_model * d_ff + (d_ff + d_model if bias else 0)
+
+
+def layernorm_params(d_model: int, bias: bool = True) -> int:
+    """LayerNorm: a gain per feature (and a bias): ``C`` or ``2C``."""
+    return 2 * d_model if bias else d_model
+
+
+def encoder_layer_params(d_model: int, d_ff: int, bias: bool = True) -> int:
+    """Self-attention + feed-forward + two LayerNorms."""
+    return (
+        attention_params(d_model, bias)
+        + feedforward_params(d_model, d_ff, bias)
+        + 2 * layernorm_params(d_model, bias)
+    )
+
+
+def decoder_layer_params(d_model: int, d_ff: int, bias: bool = True) -> int:
+    """Self-attention + cross-attention + feed-forward + three LayerNorms."""
+    return (
+        2 * attention_params(d_model, bias)
+        + feedforward_params(d_model, d_ff, bias)
+        + 3 * layernorm_params(d_model, bias)
+    )
+
+
+def gpt_params(config: GPTConfig, non_embedding: bool = False) -> int:
+    """Parameters of :class:`~predcomp.transformer.gpt.GPT`.
+
+    ``V C`` (token embedding = output head, tied) ``+ T C`` (learned positions only)
+    ``+ L (12 C^2 + 13 C)`` ``+ 2C`` (final LayerNorm), with biases. With
+    ``non_embedding=True``, the token and position tables are left out: this is Kaplan et
+    al.'s ``N``, about ``12 L C^2``.
+    """
+    c = config
+    n = c.n_layer * encoder_layer_params(c.n_embd, 4 * c.n_embd, c.bias)
+    n += layernorm_params(c.n_embd, c.bias)
+    if not non_embedding:
+        n += c.vocab_size * c.n_embd
+        if c.position == "learned":
+            n += c.block_size * c.n_embd
+    return n
+
+
+def encoder_decoder_params(
+    src_vocab: int,
+    tgt_vocab: int,
+    d_model: int,
+    d_ff: int,
+    n_layers: int,
+    norm_first: bool = True,
+) -> int:
+    """Parameters of :class:`~predcomp.transformer.encoder_decoder.EncoderDecoder` (biases on).
+
+    Two embeddings, ``n_layers`` encoder and decoder layers, a final LayerNorm per stack when
+    pre-norm, and the output layer ``C V_tgt + V_tgt`` (untied).
+    """
+    n = (src_vocab + tgt_vocab) * d_model
+    n += n_layers * (encoder_layer_params(d_model, d_ff) + decoder_layer_params(d_model, d_ff))
+    if norm_first:
+        n += 2 * layernorm_params(d_model)
+    return n + d_model * tgt_vocab + tgt_vocab
+
+
+def gpt_forward_flops_per_token(config: GPTConfig, context: int | None = None) -> int:
+    """Forward FLOPs per token of a full pass over ``context`` tokens (default ``block_size``).
+
+    Per layer: ``2 * 3C^2`` (queries, keys, values) ``+ 2TC`` (scores ``QK^T``) ``+ 2TC``
+    (weights times values) ``+ 2C^2`` (output projection) ``+ 4CF`` (feed-forward); then
+    ``2CV`` for the output head. The attention terms count the whole ``T x T`` matrix, as a
+    dense implementation computes it even where the causal mask zeroes it.
+    """
+    c = config
+    T = c.block_size if context is None else context
+    C, F = c.n_embd, 4 * c.n_embd
+    per_layer = 6 * C * C + 4 * T * C + 2 * C * C + 4 * C * F
+    return c.n_layer * per_layer + 2 * C * c.vocab_size
+
+
+def kaplan_forward_flops_per_token(config: GPTConfig, context: int | None = None) -> int:
+    """Kaplan et al. (2020)'s estimate ``2N + 2 L T C`` (``N`` = non-embedding parameters)."""
+    T = config.block_size if context is None else context
+    N = 12 * config.n_layer * config.n_embd**2
+    return 2 * N + 2 * config.n_layer * T * config.n_embd
+
+
+def gpt_train_flops_per_token(config: GPTConfig, context: int | None = None) -> int:
+    """Training FLOPs per token: forward plus backward, the backward costing twice the forward."""
+    return 3 * gpt_forward_flops_per_token(config, context)
