@@ -98,7 +98,7 @@ class ContextModel:
         self.history: tuple[int, ...] = ()
 
     def _context(self) -> tuple[int, ...]:
-        return self.history[len(self.history) - self.order :] if self.order else ()
+        return self.history[max(0, len(self.history) - self.order) :] if self.order else ()
 
     def predict(self) -> np.ndarray:
         counts = self.counts.get(self._context())
