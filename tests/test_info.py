@@ -385,3 +385,22 @@ def test_conditional_miller_madow_term():
     seq = "aab"  # order 0: K = 2 symbols, N = 3 -> + 1/6 nats
     want = naive_entropy([2 / 3, 1 / 3]) + (1 / 6) / math.log(2)
     assert info.conditional_entropy_estimate(seq, 0, miller_madow=True) == pytest.approx(want)
+
+
+@given(distributions(min_size=2, zeros=False))
+def test_grouping_identity(p):
+    # H(p1, ..., pn) = h(p1) + (1 - p1) H(p2/(1-p1), ..., pn/(1-p1))  (Chapter 1, exercise)
+    rest = p[1:] / p[1:].sum()
+    want = info.binary_entropy(p[0]) + (1 - p[0]) * info.entropy(rest)
+    assert info.entropy(p) == pytest.approx(want, abs=1e-9)
+
+
+def test_die_and_parity_chain_rule():
+    # X a fair die, Y its parity: H(X|Y) = log2 3 and log2 6 = 1 + log2 3 (Chapter 1)
+    pxy = np.zeros((6, 2))
+    for face in range(1, 7):
+        pxy[face - 1, face % 2] = 1 / 6
+    assert info.conditional_entropy(pxy) == 0.0
+    assert info.conditional_entropy(pxy.T) == pytest.approx(math.log2(3))
+    assert info.joint_entropy(pxy) == pytest.approx(1 + math.log2(3))
+    assert info.mutual_information(pxy) == pytest.approx(1.0)
