@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup book book-strict test lint unit html-checks clean
+.PHONY: setup book book-strict test lint unit html-checks clean vendor book-student pdf test-all
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): requirements.txt code/pyproject.toml
 setup: $(STAMP)
 
 # Build the website with every notebook executed; a failing cell or any Sphinx warning fails.
-book: setup
+book: setup vendor
 	$(BIN)/jupyter-book build -W --keep-going -n .
 	@echo "Built: _build/html/index.html"
 
@@ -38,6 +38,37 @@ html-checks: setup
 
 test: lint unit book html-checks
 	@echo "make test: all checks passed"
+
+# MathJax and mermaid for the website, mermaid-cli and puppeteer (npm, pinned in
+# package-lock.json) into node_modules/ and _vendor/; without npm the book loads them from a CDN.
+vendor:
+	_ext/vendor.sh
+
+# The student edition: the book without the solutions (sphinx-exercise's hide_solutions).
+STUDENT_HTML := _build/student/_build/html
+book-student: setup vendor
+	BOOK_EDITION=student $(BIN)/jupyter-book build -W --keep-going -n . --path-output _build/student
+	@echo "Built: $(STUDENT_HTML)/index.html"
+
+# The whole book as one PDF: xelatex with Noto CJK fonts, mermaid diagrams via mermaid-cli.
+PDF := _build/prediction-is-compression.pdf
+pdf: setup vendor
+	_ext/system-deps.sh pdf
+	$(BIN)/jupyter-book build -W --keep-going -n . --builder pdflatex --path-output _build/pdf
+	cp _build/pdf/_build/latex/prediction-is-compression.pdf $(PDF)
+	@echo "Built: $(PDF), $$(pdfinfo $(PDF) | awk '/^Pages/ {print $$2}') pages"
+
+# `make test`, then the student edition and its check, every chapter notebook in a fresh
+# Colab-like runtime, and the PDF. The two extra builds share one notebook execution.
+# (A fresh cache per run: a stale one could hide a change in the package.)
+EXECUTION_CACHE := _build/.test-all-execution-cache
+test-all: test
+	rm -rf $(EXECUTION_CACHE)
+	BOOK_EXECUTION_CACHE=$(EXECUTION_CACHE) $(MAKE) book-student
+	STUDENT_HTML=$(STUDENT_HTML) $(BIN)/pytest tests/test_student.py
+	COLAB_NOTEBOOKS=all $(BIN)/pytest tests/test_colab.py
+	BOOK_EXECUTION_CACHE=$(EXECUTION_CACHE) $(MAKE) pdf
+	@echo "make test-all: all checks passed"
 
 clean:
 	rm -rf _build
