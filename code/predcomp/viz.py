@@ -74,7 +74,8 @@ def mask_heatmap(
     m = _as_matrix(mask)
     if not np.isin(m, (0.0, 1.0)).all():
         raise ValueError("a mask holds only True/False (1/0) entries")
-    im = ax.imshow(m, cmap="Greys", vmin=0.0, vmax=1.25, aspect="equal", interpolation="nearest")
+    # Blocked cells light grey, allowed cells dark grey: both visible against the white grid.
+    im = ax.imshow(m, cmap="Greys", vmin=-0.3, vmax=1.3, aspect="equal", interpolation="nearest")
     # Cell borders make the allowed/blocked pattern readable at a glance.
     ax.set_xticks(np.arange(-0.5, m.shape[1], 1), minor=True)
     ax.set_yticks(np.arange(-0.5, m.shape[0], 1), minor=True)
