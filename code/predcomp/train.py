@@ -111,7 +111,7 @@ def get_batch(
 class TrainConfig:
     """Training settings; the defaults fit the default :class:`GPTConfig` in about a minute."""
 
-    max_steps: int = 1500
+    max_steps: int = 1000
     batch_size: int = 32
     lr: float = 3e-3  # peak learning rate
     min_lr: float = 1e-4  # end of the cosine decay

@@ -1,0 +1,138 @@
+"""Train the character GPT on tinyshakespeare and record its learning curve in bits per char.
+
+Two runs, each stored under its own key of ``bench/results/train_gpt.json`` (the chapters
+plot the curves) and summarized in ``bench/results/train_gpt.md``:
+
+* ``--run default``: the *default* ``GPTConfig`` and ``TrainConfig``, the chapter's setting;
+* ``--run long``: a larger model trained for a wall-clock budget (default 15 minutes). The
+  number of steps is chosen from the measured speed of the first steps, so that the cosine
+  schedule ends when the budget does.
+
+Usage (from the repository root)::
+
+    python bench/train_gpt.py --run default
+    python bench/train_gpt.py --run long --minutes 15
+
+Wall-clock times depend on the machine and on what else runs on it; the JSON records the
+process CPU time, the thread count and the load average next to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from predcomp.train import (
+    TrainConfig,
+    configure_optimizer,
+    get_batch,
+    load_char_data,
+    sample,
+    train,
+)
+from predcomp.transformer.gpt import GPT, GPTConfig
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+LONG_MODEL = dict(n_layer=4, n_head=6, n_embd=192, block_size=128, dropout=0.1)
+LONG_TRAIN = dict(batch_size=32, lr=2e-3, min_lr=1e-4, warmup_steps=200, eval_interval=500)
+
+
+def seconds_per_step(model: GPT, data, cfg: TrainConfig, n: int = 10) -> float:
+    """Measure the wall time of ``n`` training steps on a throw-away copy of the model."""
+    probe = GPT(model.config)
+    opt = configure_optimizer(probe, cfg.lr, cfg.weight_decay, cfg.betas)
+    gen = torch.Generator().manual_seed(0)
+    for i in range(n + 2):
+        if i == 2:
+            t0 = time.perf_counter()
+        x, y = get_batch(data.train, probe.config.block_size, cfg.batch_size, gen)
+        _, loss = probe(x, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return (time.perf_counter() - t0) / n
+
+
+def run(name: str, minutes: float, threads: int) -> dict:
+    torch.set_num_threads(threads)
+    data = load_char_data("tinyshakespeare")
+    if name == "default":
+        mcfg, tcfg = GPTConfig(vocab_size=len(data.vocab)), TrainConfig()
+    else:
+        mcfg = GPTConfig(vocab_size=len(data.vocab), **LONG_MODEL)
+        tcfg = TrainConfig(**LONG_TRAIN)
+    torch.manual_seed(tcfg.seed)
+    model = GPT(mcfg)
+    if name == "long":
+        sps = seconds_per_step(model, data, tcfg)
+        # evaluations take time too: keep about 8% of the budget for them
+        tcfg.max_steps = max(tcfg.warmup_steps + 100, int(0.92 * minutes * 60 / sps))
+        tcfg.time_limit = minutes * 60
+        print(f"{sps:.3f} s/step measured -> {tcfg.max_steps} steps", flush=True)
+    load_before = os.getloadavg()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    hist = train(model, data, tcfg)
+    wall = time.perf_counter() - wall0
+    cpu = time.process_time() - cpu0
+    return {
+        "model": asdict(mcfg),
+        "train": asdict(tcfg),
+        "parameters": model.num_params(),
+        "final_val_bpc": hist.val_bpc[-1],
+        "train_seconds": hist.seconds,
+        "wall_seconds_total": wall,
+        "cpu_seconds_total": cpu,
+        "steps_done": len(hist.steps),
+        "tokens": hist.tokens,
+        "threads": threads,
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
+        "history": hist.to_dict(),
+        "sample": sample(model, data.vocab, "ROMEO:\n", n=300, temperature=0.8, seed=0),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+    }
+
+
+def write_markdown(results: dict) -> None:
+    lines = [
+        "| run | parameters | steps | tokens | training time (s) | held-out bits/char |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in ("default", "long"):
+        if name in results:
+            r = results[name]
+            lines.append(
+                f"| {name} | {r['parameters']:,} | {r['steps_done']:,} | {r['tokens']:,} "
+                f"| {r['train_seconds']:.0f} | {r['final_val_bpc']:.3f} |"
+            )
+    (RESULTS / "train_gpt.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run", choices=["default", "long"], default="default")
+    ap.add_argument("--minutes", type=float, default=15.0, help="budget of the long run")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "train_gpt.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results[args.run] = run(args.run, args.minutes, args.threads)
+    path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    write_markdown(results)
+    r = results[args.run]
+    print(
+        f"{args.run}: {r['final_val_bpc']:.3f} bits/char after {r['steps_done']} steps, "
+        f"{r['train_seconds']:.0f} s training, {r['cpu_seconds_total']:.0f} s CPU"
+    )
+
+
+if __name__ == "__main__":
+    main()
