@@ -118,7 +118,9 @@ def quantize(
     # `scale_bits` bits. Every operation here is one exactly rounded IEEE operation per element,
     # so encoder and decoder get the same integers on any machine; no float is ever summed.
     scale_bits = 62 - total_bits - (n - 1).bit_length()  # keeps cw * spare below 2**62
-    cw = np.cumsum((p * (float(1 << scale_bits) / top)).astype(np.int64))  # exact integer sums
+    weights = p / top  # in [0, 1]: no overflow even for tiny or huge inputs
+    weights *= float(1 << scale_bits)  # a power of two: exact
+    cw = np.cumsum(weights.astype(np.int64))  # exact integer sums
     # Cumulative rounding: cum[i] = i + floor(spare * cw[i] / cw[n]). The floors telescope, so
     # cum[n] = n + spare = total exactly, and each frequency is 1 + (a non-negative integer).
     spare = total - n
@@ -176,6 +178,7 @@ class AdaptiveFrequencies:
         self.increment = increment
         self.limit = limit
         self._freq = np.ones(alphabet_size, dtype=np.int64)
+        self._total = alphabet_size
         self._cum: np.ndarray | None = None
 
     def cumulative(self) -> np.ndarray:
@@ -191,8 +194,10 @@ class AdaptiveFrequencies:
         if not 0 <= symbol < self.alphabet_size:
             raise ValueError(f"symbol {symbol} outside 0..{self.alphabet_size - 1}")
         self._freq[symbol] += self.increment
-        if int(self._freq.sum()) > self.limit:
+        self._total += self.increment
+        if self._total > self.limit:
             self._freq = (self._freq + 1) // 2
+            self._total = int(self._freq.sum())
         self._cum = None
 
 

@@ -1,0 +1,335 @@
+"""Tests of predcomp.coding.arithmetic: quantization, exact round trips, near-ideal length."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from predcomp.coding import arithmetic as ac
+from predcomp.coding.arithmetic import (
+    AdaptiveFrequencies,
+    ArithmeticDecoder,
+    ArithmeticEncoder,
+    Precomputed,
+    StaticFrequencies,
+    decode_symbols,
+    decode_with_model,
+    encode_symbols,
+    encode_with_model,
+    exact_intervals,
+    ideal_code_length,
+    quantize,
+    shortest_binary_fraction,
+)
+
+SLOW_OK = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+class Order0:
+    """A small adaptive order-0 model in probability form (the form every model uses)."""
+
+    def __init__(self, alphabet_size: int = 256, alpha: float = 0.5) -> None:
+        self.alphabet_size = alphabet_size
+        self.alpha = alpha
+        self.counts = np.zeros(alphabet_size)
+
+    def predict(self) -> np.ndarray:
+        c = self.counts + self.alpha
+        return c / c.sum()
+
+    def update(self, symbol: int) -> None:
+        self.counts[symbol] += 1
+
+    def params(self) -> dict:
+        return {"alphabet_size": self.alphabet_size, "alpha": self.alpha}
+
+
+def reference_quantize(p: list[float], total_bits: int) -> list[int]:
+    """The specification of :func:`quantize`, written with Python integers and fractions."""
+    n, total = len(p), 1 << total_bits
+    scale_bits = 62 - total_bits - (n - 1).bit_length()
+    top = max(p)
+    w = [math.floor(Fraction(x / top) * (1 << scale_bits)) for x in p]
+    cw = [sum(w[: i + 1]) for i in range(n)]
+    return [0] + [i + 1 + (total - n) * cw[i] // cw[-1] for i in range(n)]
+
+
+def payload_bound_bytes(ideal_bits: float) -> float:
+    """The promise of the coder: at most 0.1 % plus 8 bytes above the ideal length."""
+    return ideal_bits * 1.001 / 8 + 8
+
+
+# ---------------------------------------------------------------------------- quantize
+
+
+def test_quantize_known_value() -> None:
+    # T = 16, n = 3: one count reserved per symbol, 13 shared by cumulative rounding
+    assert quantize([0.5, 0.25, 0.25], total_bits=4).tolist() == [0, 7, 11, 16]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 1e6, allow_subnormal=True), min_size=1, max_size=300).filter(
+        lambda w: max(w) > 0
+    ),
+    st.integers(9, 30),
+)
+def test_quantize_properties(weights: list[float], total_bits: int) -> None:
+    cum = quantize(weights, total_bits)
+    n, total = len(weights), 1 << total_bits
+    assert cum.dtype == np.int64 and cum.shape == (n + 1,)
+    assert cum[0] == 0 and cum[-1] == total
+    freq = np.diff(cum)
+    assert freq.min() >= 1  # every symbol stays codable, even with weight 0
+    assert cum.tolist() == reference_quantize(weights, total_bits)
+    p = np.array(weights) / sum(weights)
+    assert np.abs(freq - p * total).max() <= n + 2  # close to the model's probabilities
+
+
+def test_quantize_is_deterministic_and_scale_free() -> None:
+    p = np.random.default_rng(1).dirichlet(np.full(256, 0.3))
+    a = quantize(p)
+    assert np.array_equal(a, quantize(p.copy()))
+    assert np.array_equal(a, quantize(p * 4.0))  # scaling by a power of two changes nothing
+    assert np.array_equal(a, quantize(list(p)))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [[], [[0.5, 0.5]], [0.0, 0.0], [0.5, -0.1], [0.5, math.nan], [math.inf, 1.0]],
+)
+def test_quantize_rejects_invalid(bad: list) -> None:
+    with pytest.raises(ValueError):
+        quantize(bad)
+
+
+def test_quantize_rejects_bad_total() -> None:
+    with pytest.raises(ValueError):
+        quantize([0.5, 0.5], total_bits=31)
+    with pytest.raises(ValueError):
+        quantize(np.ones(5), total_bits=2)  # 5 symbols cannot all get a count out of 4
+
+
+# ---------------------------------------------------------------------------- the coder
+
+
+def test_encoder_rejects_impossible_symbols() -> None:
+    enc = ArithmeticEncoder()
+    cum = np.array([0, 3, 3, 8])
+    with pytest.raises(ValueError):
+        enc.encode(cum, 1)  # frequency 0
+    with pytest.raises(ValueError):
+        enc.encode(cum, 3)  # outside the alphabet
+    with pytest.raises(ValueError):
+        enc.encode(np.array([0, 1 << 31]), 0)  # total too large for the state
+    enc.encode(cum, 2)
+    enc.finish()
+    with pytest.raises(ValueError):
+        enc.encode(cum, 0)
+
+
+def test_short_message_matches_exact_interval() -> None:
+    """With dyadic frequencies the integer coder reproduces the exact binary expansion."""
+    probs = [Fraction(1, 2), Fraction(1, 4), Fraction(1, 4)]
+    cum = np.array([0, 2, 3, 4])
+    message = [0, 1, 0, 2, 2]
+    enc = ArithmeticEncoder()
+    for s in message:
+        enc.encode(cum, s)
+    data = enc.finish()
+    low, high = exact_intervals(message, probs)[-1]
+    bits = "".join(f"{b:08b}" for b in data).rstrip("0")
+    value = Fraction(int(bits, 2), 2 ** len(bits))
+    assert low <= value < high
+    assert high - low == Fraction(1, 2**8)  # -log2 width = 1+2+1+2+2 = 8 bits
+    dec = ArithmeticDecoder(data)
+    assert [dec.decode(cum) for _ in message] == message
+
+
+def test_shortest_binary_fraction() -> None:
+    assert shortest_binary_fraction(Fraction(0), Fraction(1)) == ""
+    assert shortest_binary_fraction(Fraction(1, 4), Fraction(1, 2)) == "01"
+    assert shortest_binary_fraction(Fraction(1, 3), Fraction(2, 3)) == "011"  # [3/8, 1/2)
+    low, high = Fraction(3, 10), Fraction(31, 100)
+    bits = shortest_binary_fraction(low, high)
+    v = Fraction(int(bits, 2), 2 ** len(bits))
+    assert low <= v and v + Fraction(1, 2 ** len(bits)) <= high
+    assert len(bits) <= math.ceil(-math.log2(high - low)) + 1
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.binary(max_size=64))
+def test_round_trip_bytes_adaptive_frequencies(data: bytes) -> None:
+    payload = encode_symbols(data, AdaptiveFrequencies(256))
+    assert bytes(decode_symbols(payload, AdaptiveFrequencies(256), len(data))) == data
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.binary(max_size=4), st.integers(0, 255), st.integers(0, 600), st.binary(max_size=4))
+def test_round_trip_long_runs(head: bytes, byte: int, run: int, tail: bytes) -> None:
+    data = head + bytes([byte]) * run + tail
+    payload = encode_symbols(data, AdaptiveFrequencies(256))
+    assert bytes(decode_symbols(payload, AdaptiveFrequencies(256), len(data))) == data
+
+
+def test_long_run_with_a_float_model() -> None:
+    data = b"x" + b"\0" * 20_000 + b"y"
+    payload = encode_with_model(data, Order0())
+    assert len(payload) <= payload_bound_bytes(ideal_code_length(data, Order0()))
+    assert bytes(decode_with_model(payload, Order0(), len(data))) == data
+
+
+@st.composite
+def static_case(draw):
+    """A fixed distribution (possibly extremely skewed, possibly with zeros) and symbols."""
+    n = draw(st.integers(1, 300))
+    kind = draw(st.sampled_from(["random", "skewed", "zeros"]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.full(n, draw(st.sampled_from([0.05, 1.0, 20.0]))))
+    if kind == "skewed":
+        p = np.full(n, 1e-9 / max(n - 1, 1))
+        p[rng.integers(n)] = 1 - 1e-9
+    elif kind == "zeros":
+        p[rng.random(n) < 0.5] = 0.0
+        if p.sum() == 0:
+            p[0] = 1.0
+    # symbols: mostly from the distribution, sometimes any symbol (even probability 0)
+    length = draw(st.integers(0, 50))
+    symbols = rng.choice(n, size=length, p=p / p.sum())
+    if draw(st.booleans()):
+        symbols[rng.random(length) < 0.1] = rng.integers(n)
+    return p, symbols.tolist()
+
+
+@settings(max_examples=2500, deadline=None)
+@given(static_case())
+def test_round_trip_static_distributions(case) -> None:
+    p, symbols = case
+    table = StaticFrequencies.from_probabilities(p)
+    payload = encode_symbols(symbols, table)
+    assert decode_symbols(payload, StaticFrequencies.from_probabilities(p), len(symbols)) == symbols
+
+
+@st.composite
+def changing_case(draw):
+    """A different distribution at every step, of varying sharpness."""
+    n = draw(st.integers(2, 256))
+    steps = draw(st.integers(0, 25))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    alphas = 10.0 ** rng.uniform(-3, 1, size=steps)
+    d = np.array([rng.dirichlet(np.full(n, a)) for a in alphas]).reshape(steps, n)
+    symbols = [int(rng.choice(n, p=row)) for row in d]
+    if steps and draw(st.booleans()):  # symbols the model considers nearly impossible
+        d[0] = 0.0
+        d[0, (symbols[0] + 1) % n] = 1.0
+    return d, symbols
+
+
+@settings(max_examples=2000, deadline=None)
+@given(changing_case())
+def test_round_trip_changing_distributions(case) -> None:
+    d, symbols = case
+    payload = encode_with_model(symbols, Precomputed(d))
+    assert decode_with_model(payload, Precomputed(d), len(symbols)) == symbols
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.binary(max_size=32), st.integers(0, 100))
+def test_garbage_decodes_boundedly(garbage: bytes, n: int) -> None:
+    """Any bytes decode to n valid symbols or raise ValueError; never more than n steps."""
+    try:
+        out = decode_with_model(garbage, Order0(), n)
+    except ValueError:
+        return
+    assert len(out) == n and all(0 <= s < 256 for s in out)
+
+
+# ---------------------------------------------------------------------------- near-ideal length
+
+
+def test_extreme_skew_is_near_ideal() -> None:
+    n, steps = 256, 100_000
+    p = np.full(n, 1e-9 / (n - 1))
+    p[0] = 1 - 1e-9
+    symbols = np.zeros(steps, dtype=np.int64)
+    symbols[[17, 50_000, 90_001]] = [255, 3, 200]  # three "impossible" events
+    symbols = symbols.tolist()
+    table = StaticFrequencies.from_probabilities(p)
+    payload = encode_symbols(symbols, table)
+    ideal = float(-np.log2(p[symbols]).sum())  # the model's float probabilities
+    assert len(payload) <= payload_bound_bytes(ideal)
+    assert decode_symbols(payload, StaticFrequencies.from_probabilities(p), steps) == symbols
+
+
+def test_near_ideal_on_real_text() -> None:
+    """Order-0 adaptive model on real English text: payload <= ideal x 1.001 + 8 bytes."""
+    data = pytest.importorskip("predcomp.data")
+    try:
+        text = data.load_bytes("asyoulik")
+    except Exception as exc:  # corpus not in the cache on this machine
+        pytest.skip(f"asyoulik not available: {exc}")
+    text = text[:30_000]
+    payload = encode_with_model(text, Order0())
+    ideal = ideal_code_length(text, Order0())
+    assert ideal / len(text) == pytest.approx(4.6, abs=0.5)  # order-0 English: ~4.5 bits/char
+    assert len(payload) <= payload_bound_bytes(ideal)
+    assert len(payload) >= ideal / 8 - 8  # and no better than ideal (up to quantization)
+    assert bytes(decode_with_model(payload, Order0(), len(text))) == text
+
+
+def test_integer_adaptive_model_matches_its_own_ideal() -> None:
+    """The integer adaptive model costs exactly -log2(f/T) per symbol, plus at most ~2 bytes."""
+    rng = np.random.default_rng(3)
+    symbols = rng.choice(8, size=20_000, p=[0.5, 0.2, 0.1, 0.1, 0.05, 0.03, 0.01, 0.01])
+    table = AdaptiveFrequencies(8, increment=24, limit=1 << 16)
+    ideal = 0.0
+    for s in symbols:
+        cum = table.cumulative()
+        ideal -= math.log2((cum[s + 1] - cum[s]) / cum[-1])
+        table.update(int(s))
+    payload = encode_symbols(symbols, AdaptiveFrequencies(8, increment=24, limit=1 << 16))
+    assert ideal / 8 - 1 <= len(payload) <= ideal * 1.0001 / 8 + 4
+
+
+def test_decoder_stops_when_data_runs_out() -> None:
+    """A forged, huge symbol count cannot make the decoder run on: the data runs out."""
+    text = b"abracadabra " * 50
+    payload = encode_with_model(text, Order0())
+    assert bytes(decode_with_model(payload, Order0(), len(text))) == text
+    with pytest.raises(ValueError, match="ended early"):
+        decode_with_model(payload, Order0(), 10**12)
+
+
+def test_past_end_reads_stay_below_state_bits() -> None:
+    """The analysis behind the check: a valid stream never needs STATE_BITS bits past its end."""
+    rng = np.random.default_rng(5)
+    worst = 0
+    for _ in range(200):
+        n = int(rng.integers(2, 50))
+        d = rng.dirichlet(np.full(n, 0.2), size=int(rng.integers(1, 80)))
+        symbols = [int(rng.choice(n, p=row)) for row in d]
+        cums = [quantize(row) for row in d]
+        enc = ArithmeticEncoder()
+        for c, s in zip(cums, symbols, strict=True):
+            enc.encode(c, s)
+        dec = ArithmeticDecoder(enc.finish())
+        assert [dec.decode(c) for c in cums] == symbols
+        worst = max(worst, dec._in.bits_past_end)
+    assert worst < ac.STATE_BITS
+
+
+def test_decode_with_model_validates_count() -> None:
+    with pytest.raises(ValueError):
+        decode_with_model(b"", Order0(), -1)
+    assert decode_with_model(b"", Order0(), 0) == []
+    assert encode_with_model([], Order0()) == b"\x80"  # just the terminating 1 bit
+
+
+def test_ideal_code_length_uniform() -> None:
+    assert ideal_code_length([1, 2, 3], Precomputed(np.full((3, 8), 1 / 8))) == pytest.approx(9)
+    assert ideal_code_length([0], Precomputed(np.array([[0.0, 1.0]]))) == math.inf
