@@ -285,6 +285,11 @@ class ArithmeticEncoder(ArithmeticCoderBase):
         self.update(*_symbol_interval(cum, symbol))
         self.symbols_encoded += 1
 
+    @property
+    def bits_written(self) -> int:
+        """Bits settled so far (written, or pending until the next resolved bit)."""
+        return self._out.bits_written + self._pending
+
     def _shift(self, bit: int) -> None:
         self._out.write(bit)
         for _ in range(self._pending):  # the pending bits are the opposite of the resolved one
