@@ -62,7 +62,7 @@ class ReferencePPM:
 @given(st.lists(st.integers(0, 4), max_size=80), st.integers(0, 4))
 @settings(max_examples=60, deadline=None)
 def test_ppm_matches_the_reference(symbols, order):
-    model, ref = PPM(order, alphabet_size=5), ReferencePPM(order, 5)
+    model, ref = PPM(order, alphabet_size=5, see=False, inherit=False), ReferencePPM(order, 5)
     for s in symbols:
         np.testing.assert_allclose(model.predict(), ref.distribution(), rtol=1e-12, atol=1e-15)
         model.update(s)
@@ -72,7 +72,7 @@ def test_ppm_matches_the_reference(symbols, order):
 def test_ppm_by_hand():
     # After "ab" at order 1, context "b" is new, so order 0 {a: 1, b: 1} predicts:
     # p(a) = p(b) = (1 - 1/2) / 2 = 1/4, escape = 2 / (2 * 2) = 1/2 shared by 254 others.
-    m = PPM(1)
+    m = PPM(1, see=False, inherit=False)
     for s in b"ab":
         m.update(s)
     p = m.predict()
@@ -133,6 +133,28 @@ def test_higher_order_compresses_english_better():
         bits[order] = total / len(text)
     assert bits[4] < bits[2] < bits[0]
     assert bits[4] < 1.0
+
+
+def test_inheritance_sets_the_first_count_from_the_prediction():
+    m = PPM(2, see=False)
+    for s in b"abcabcabx":
+        m.predict()
+        m.update(s)
+    assert b"bx" not in m.contexts[2]
+    q = m.predict()[ord("a")]  # the model's probability of "a" after "...bx"
+    m.update(ord("a"))  # the order-2 context "bx" is new: it inherits a first count for "a"
+    assert m.contexts[2][b"bx"] == {ord("a"): min(8.0, max(1.0, 0.5 / (1 - q)))}
+    assert PPM(2, inherit=False).params()["inherit"] is False
+
+
+def test_see_groups_learn_escape_ratios():
+    m = PPM(3)
+    for s in b"abcd" * 50 + b"abce" * 50:
+        m.predict()
+        m.update(s)
+    assert m.see_groups
+    for escapes, predicted in m.see_groups.values():
+        assert escapes >= 0 and predicted > 0
 
 
 @pytest.mark.parametrize("kwargs", [{"order": -1}, {"order": 17}, {"alphabet_size": 300}])
