@@ -138,3 +138,14 @@ def test_bench_writes_json(src, tmp_path, capsys):
     assert {r["method"] for r in rows} >= {"predcomp order0", "gzip -9", "bzip2 -9", "xz -9e"}
     assert all(r["file"] == "in.txt" for r in rows)
     assert main(["bench", str(tmp_path / "missing.txt")]) == 1
+
+
+def test_progress_bar_for_large_inputs(src, tmp_path, capsys, monkeypatch):
+    import predcomp.compress
+
+    monkeypatch.setattr(predcomp.compress, "PROGRESS_THRESHOLD", 100)
+    assert main(["compress", "--model", "order0", str(src), str(tmp_path / "o.pc")]) == 0
+    assert "compress" in capsys.readouterr().err  # tqdm's bar, on stderr
+    monkeypatch.setattr(predcomp.compress, "PROGRESS_THRESHOLD", 10**9)
+    assert main(["decompress", str(tmp_path / "o.pc"), str(tmp_path / "o.txt")]) == 0
+    assert capsys.readouterr().err == ""
