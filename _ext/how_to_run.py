@@ -50,7 +50,8 @@ def add_how_to_run(app: Sphinx, doctree: nodes.document) -> None:
     if section is None or not section.children or not isinstance(section[0], nodes.title):
         return
     links = _links(app, docname)
-    box = nodes.admonition(classes=["tip", BOX_CLASS])
+    # A collapsed note (sphinx-togglebutton opens it): present on every page, in nobody's way.
+    box = nodes.admonition(classes=["note", "dropdown", BOX_CLASS])
     box += nodes.title("", "How to run this chapter")
     where = (
         [_link("Open it in Colab", links["colab"]), " (free, in the browser)"]
@@ -68,7 +69,7 @@ def add_how_to_run(app: Sphinx, doctree: nodes.document) -> None:
         nodes.literal("", "predcomp"),
         " when it is missing, so ",
         nodes.emphasis("", "Runtime → Run all"),
-        " works in a fresh kernel. Every chapter runs on a CPU in about a minute.",
+        " works in a fresh kernel. Each chapter is meant to run on a CPU in about a minute.",
     )
     box += _para(
         "On your own machine: clone ",

@@ -22,10 +22,27 @@ CJK = r"""
 """
 
 
+def latex_macros(mathjax3_config: dict | None) -> str:
+    """The book's MathJax macros (``mathjax3_config.tex.macros``) as LaTeX definitions.
+
+    One list of macros serves both outputs: ``"E": "\\mathbb{E}"`` or, with arguments,
+    ``"norm": ["\\lVert #1 \\rVert", 1]``.
+    """
+    macros = ((mathjax3_config or {}).get("tex") or {}).get("macros") or {}
+    lines = []
+    for name, value in macros.items():
+        body, nargs = (value[0], int(value[1])) if isinstance(value, list) else (value, 0)
+        args = f"[{nargs}]" if nargs else ""
+        lines.append(f"\\providecommand{{\\{name}}}{{}}\\renewcommand{{\\{name}}}{args}{{{body}}}")
+    return "\n".join(["% The MathJax macros of _config.yml.", *lines, ""]) if lines else ""
+
+
 def configure(app: Sphinx, config: Config) -> None:
     root = Path(app.confdir)
     elements = dict(config.latex_elements or {})
-    elements["preamble"] = elements.get("preamble", "") + CJK
+    elements["preamble"] = (
+        elements.get("preamble", "") + CJK + latex_macros(getattr(config, "mathjax3_config", None))
+    )
     # Wide code cells and tables: smaller verbatim font, and never stop on an overfull box.
     elements.setdefault("fvset", r"\fvset{fontsize=\footnotesize}")
     elements.setdefault("papersize", "a4paper")

@@ -121,7 +121,9 @@ async function checkPage(path) {
         mathErrors: [...document.querySelectorAll("mjx-merror")]
           .map((el) => (el.getAttribute("data-mjx-error") || el.textContent).slice(0, 160)),
         mathUndefined: [...document.querySelectorAll("mjx-container mjx-mtext")]
-          .filter(red).map((el) => el.textContent.slice(0, 80)),
+          .filter(red)
+          .map((el) => el.closest("mjx-container")?.querySelector("mjx-assistive-mml")?.textContent
+            .trim().slice(0, 80) ?? ""),
         mermaidElements: mermaids.length,
         mermaidSvgs: mermaids.filter((el) => el.querySelector("svg")).length,
         mermaidDeferred: mermaids.filter((el) => el.hasAttribute("data-mermaid-deferred")).length,
@@ -136,7 +138,14 @@ async function checkPage(path) {
       };
     }));
     const shot = spec.screenshots?.[path];
-    if (shot) await page.screenshot({ path: shot, fullPage: false });
+    if (shot) {
+      await page.screenshot({ path: shot, fullPage: false });
+      // The first diagram and the first displayed equation, close up.
+      for (const [selector, suffix] of [["pre.mermaid", "-diagram"], ["div.math", "-equation"]]) {
+        const el = await page.$(selector);
+        if (el) await el.screenshot({ path: shot.replace(/\.png$/, `${suffix}.png`) });
+      }
+    }
   } catch (err) {
     result.pageErrors.push(`checker: ${err}`);
   } finally {
