@@ -274,7 +274,7 @@ def test_bad_transition_matrices():
         info.stationary_distribution([[0.5, 0.4], [0.5, 0.5]])
     with pytest.raises(ValueError):
         info.stationary_distribution([[1.0, 0.0]])
-    with pytest.raises(ValueError, match="reducible"):
+    with pytest.raises(ValueError, match="no unique stationary"):
         info.stationary_distribution(np.eye(2))
 
 
@@ -404,3 +404,11 @@ def test_die_and_parity_chain_rule():
     assert info.conditional_entropy(pxy.T) == pytest.approx(math.log2(3))
     assert info.joint_entropy(pxy) == pytest.approx(1 + math.log2(3))
     assert info.mutual_information(pxy) == pytest.approx(1.0)
+
+
+def test_stationary_distribution_with_a_transient_state():
+    # state 0 is left forever; the unique stationary distribution lives on {1, 2}
+    P = [[0.0, 0.5, 0.5], [0.0, 0.2, 0.8], [0.0, 0.6, 0.4]]
+    pi = info.stationary_distribution(P)
+    np.testing.assert_allclose(pi, [0.0, 0.6 / 1.4, 0.8 / 1.4], atol=1e-12)
+    np.testing.assert_allclose(pi @ np.array(P), pi, atol=1e-12)

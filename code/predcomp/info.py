@@ -217,7 +217,9 @@ def stationary_distribution(P: ArrayLike) -> np.ndarray:
     b = np.zeros(n + 1)
     b[-1] = 1.0
     if np.linalg.matrix_rank(a) < n:
-        raise ValueError("the chain has no unique stationary distribution (it is reducible)")
+        raise ValueError(
+            "the chain has no unique stationary distribution (it has several closed classes)"
+        )
     pi, *_ = np.linalg.lstsq(a, b, rcond=None)
     pi = np.clip(pi, 0.0, None)
     return pi / pi.sum()
