@@ -1,0 +1,163 @@
+"""Training utilities: data split, batches, schedule, optimizer groups, bpc, checkpoints."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from predcomp.train import (
+    LN2,
+    CharVocab,
+    TrainConfig,
+    char_data,
+    configure_optimizer,
+    evaluate_bpc,
+    get_batch,
+    load_checkpoint,
+    lr_at,
+    sample,
+    save_checkpoint,
+    train,
+)
+from predcomp.transformer.gpt import GPT, GPTConfig
+
+TEXT = "abracadabra, the cat sat on the mat. " * 40
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+
+
+def tiny(vocab: int, **kw) -> GPT:
+    return GPT(GPTConfig(vocab_size=vocab, block_size=16, n_layer=1, n_head=2, n_embd=16, **kw))
+
+
+def test_vocab_round_trip_and_split():
+    v = CharVocab.from_text("hello")
+    assert v.itos == ["e", "h", "l", "o"] and len(v) == 4
+    assert v.decode(v.encode("hole")) == "hole"
+    with pytest.raises(ValueError):
+        v.encode("z")
+    d = char_data(TEXT, 0.9)
+    assert len(d.train) == int(0.9 * len(TEXT)) and len(d.train) + len(d.val) == len(TEXT)
+    assert d.vocab.decode(torch.cat((d.train, d.val))) == TEXT
+    with pytest.raises(ValueError):
+        char_data(TEXT, 1.0)
+
+
+def test_batches_are_shifted_windows():
+    ids = torch.arange(100)
+    x, y = get_batch(ids, 8, 5, torch.Generator().manual_seed(0))
+    assert x.shape == y.shape == (5, 8)
+    assert torch.equal(y, x + 1)  # the target is the next token
+    assert torch.equal(x[:, 1:] - x[:, :-1], torch.ones(5, 7, dtype=torch.long))
+    with pytest.raises(ValueError):
+        get_batch(ids[:8], 8, 1, torch.Generator())
+
+
+def test_schedule():
+    cfg = TrainConfig(max_steps=1000, lr=1e-3, min_lr=1e-4, warmup_steps=100)
+    assert lr_at(0, cfg) == pytest.approx(1e-5)
+    assert lr_at(99, cfg) == pytest.approx(1e-3)
+    assert lr_at(100, cfg) == pytest.approx(1e-3)
+    assert lr_at(550, cfg) == pytest.approx(0.5 * (1e-3 + 1e-4))  # half-way down the cosine
+    assert lr_at(1000, cfg) == pytest.approx(1e-4)
+    assert lr_at(5000, cfg) == pytest.approx(1e-4)
+    lrs = [lr_at(s, cfg) for s in range(100, 1000)]
+    assert all(a >= b for a, b in itertools.pairwise(lrs))
+
+
+def test_weight_decay_groups():
+    m = tiny(10)
+    opt = configure_optimizer(m, 1e-3, 0.1, (0.9, 0.99))
+    decay, other = opt.param_groups
+    assert decay["weight_decay"] == 0.1 and other["weight_decay"] == 0.0
+    decayed = {id(p) for p in decay["params"]}
+    assert id(m.tok_emb.weight) not in decayed and id(m.pos_emb.weight) not in decayed
+    assert id(m.blocks[0].self_attn.in_proj.weight) in decayed
+    assert id(m.blocks[0].ff.linear1.bias) not in decayed
+    assert id(m.blocks[0].norm1.weight) not in decayed
+    n_all = sum(p.numel() for p in m.parameters())
+    n_groups = sum(p.numel() for g in opt.param_groups for p in g["params"])
+    assert n_all == n_groups  # every parameter exactly once (the tied head included)
+
+
+def test_evaluate_bpc_against_direct_computation():
+    d = char_data(TEXT)
+    m = tiny(len(d.vocab)).eval()
+    ids = d.val[: 3 * 16 + 1]
+    bpc = evaluate_bpc(m, ids, batch_size=2)
+    x, y = ids[:48].view(3, 16), ids[1:49].view(3, 16)
+    nats = F.cross_entropy(m(x)[0].reshape(-1, len(d.vocab)), y.reshape(-1)).item()
+    assert bpc == pytest.approx(nats / math.log(2), rel=1e-5)
+    # an untrained model is close to uniform: log2 V bits
+    assert abs(bpc - math.log2(len(d.vocab))) < 0.2
+    assert LN2 == pytest.approx(math.log(2))
+
+
+def test_training_lowers_held_out_bpc_and_is_deterministic():
+    d = char_data(TEXT)
+    cfg = TrainConfig(max_steps=60, batch_size=8, lr=3e-3, warmup_steps=5, eval_interval=30)
+    m1, m2 = tiny(len(d.vocab)), tiny(len(d.vocab))
+    m2.load_state_dict(m1.state_dict())
+    h1 = train(m1, d, cfg, progress=False)
+    h2 = train(m2, d, cfg, progress=False)
+    assert h1.train_bpc == h2.train_bpc  # same seed, same data order, same numbers
+    assert h1.eval_steps == [30, 60] and len(h1.val_bpc) == 2
+    assert h1.val_bpc[-1] < math.log2(len(d.vocab)) - 1.0  # learned a lot of the repetition
+    assert h1.tokens == 60 * 8 * 16
+    assert h1.lr[0] == pytest.approx(3e-3 / 5)
+
+
+def test_clipping_is_applied_every_step(monkeypatch):
+    d = char_data(TEXT)
+    m = tiny(len(d.vocab))
+    norms_after = []
+    real_clip = torch.nn.utils.clip_grad_norm_
+
+    def spy(params, max_norm):
+        params = list(params)
+        total = real_clip(params, max_norm)
+        norms_after.append(torch.norm(torch.stack([p.grad.norm() for p in params])).item())
+        return total
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", spy)
+    steps = []
+    cfg = TrainConfig(max_steps=3, batch_size=4, grad_clip=1e-3, warmup_steps=1)
+    train(m, d, cfg, progress=False, callback=lambda step, hist: steps.append(step))
+    assert steps == [0, 1, 2] and len(norms_after) == 3
+    assert all(n <= 1e-3 * (1 + 1e-4) for n in norms_after)  # clipped to the maximum norm
+
+
+def test_checkpoint_round_trip(tmp_path):
+    d = char_data(TEXT)
+    m = tiny(len(d.vocab), position="rotary").eval()
+    path = tmp_path / "gpt.pt"
+    save_checkpoint(path, m, vocab="".join(d.vocab.itos), step=7)
+    m2, extra = load_checkpoint(path)
+    assert extra == {"vocab": "".join(d.vocab.itos), "step": 7}
+    assert m2.config == m.config
+    idx = d.val[:16].unsqueeze(0)
+    assert torch.equal(m2.eval()(idx)[0], m(idx)[0])
+    assert m2.lm_head.weight is m2.tok_emb.weight  # tying survives loading
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(Exception):  # noqa: B017 - torch raises its own unpickling error
+        load_checkpoint(tmp_path / "bad.pt")
+    torch.save({"weights": 1}, tmp_path / "other.pt")
+    with pytest.raises(ValueError):
+        load_checkpoint(tmp_path / "other.pt")
+
+
+def test_sample_is_reproducible_text():
+    d = char_data(TEXT)
+    m = tiny(len(d.vocab))
+    a = sample(m, d.vocab, "the ", n=30, temperature=0.8, top_k=5, seed=1)
+    b = sample(m, d.vocab, "the ", n=30, temperature=0.8, top_k=5, seed=1)
+    assert a == b and a.startswith("the ") and len(a) == 34
+    assert set(a) <= set(d.vocab.itos)
+    assert m.training  # sample restores the mode
