@@ -149,3 +149,11 @@ def test_progress_bar_for_large_inputs(src, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(predcomp.compress, "PROGRESS_THRESHOLD", 10**9)
     assert main(["decompress", str(tmp_path / "o.pc"), str(tmp_path / "o.txt")]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_output_has_a_normal_file_mode(src, tmp_path):
+    out = tmp_path / "o.pc"
+    assert main(["compress", "--model", "uniform", str(src), str(out)]) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
