@@ -52,3 +52,27 @@ def test_time_call_median():
     assert 0.0015 < t < 0.5
     with pytest.raises(ValueError):
         time_call(f, repeats=0)
+
+
+@pytest.mark.parametrize(("n", "C", "H"), [(16, 32, 4), (40, 64, 8)])
+def test_attention_flops_formula(n, C, H):
+    # Chapter "Attention": one self-attention layer over n tokens costs 4 n^2 C FLOPs for the
+    # scores and the weighted sum plus 8 n C^2 for the four projections.
+    from predcomp.transformer.attention import MultiHeadAttention
+    from torch.utils.flop_counter import FlopCounterMode
+
+    mha = MultiHeadAttention(C, H, use_sdpa=False)
+    x = torch.randn(1, n, C)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        mha(x, need_weights=True)
+    assert counter.get_total_flops() == 4 * n * n * C + 8 * n * C * C
+
+
+def test_score_matrix_bytes_formula():
+    # Chapter "Attention": the written-out scores take H * n^2 * 4 bytes in float32.
+    from predcomp.transformer.attention import scaled_dot_product_attention
+
+    H, n = 3, 64
+    q = torch.randn(1, H, n, 16)
+    nbytes, _ = largest_intermediate(lambda a: scaled_dot_product_attention(a, a, a)[0], q)
+    assert nbytes == H * n * n * 4
