@@ -16,16 +16,11 @@ from predcomp.models.ppm import PPM
 
 __all__ = ["DEFAULT_MODEL", "MODELS", "make_model", "name_of"]
 
-#: the models a "mix" combines unless told otherwise: orders 0 to 3
-DEFAULT_MIX = (
-    ("order0", {}),
-    ("context", {"order": 1}),
-    ("context", {"order": 2}),
-    ("context", {"order": 3}),
-)
+#: the models a "mix" combines unless told otherwise: a short- and a long-context PPM
+DEFAULT_MIX = (("ppm", {"order": 2}), ("ppm", {"order": 5}))
 
 
-def _mix(models: Any = DEFAULT_MIX, lr: float = 0.02) -> Mixer:
+def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005) -> Mixer:
     """A :class:`Mixer` of registry models given as ``[[name, params], ...]``."""
     try:
         specs = [(str(name), dict(params)) for name, params in models]
@@ -41,8 +36,8 @@ _FACTORIES: dict[str, tuple[str, Callable[..., Model]]] = {
     "uniform": ("every byte equally likely (8 bits per byte; learns nothing)", Uniform),
     "order0": ("adaptive order-0 byte counts (prior='kt' or 'laplace')", Adaptive),
     "context": ("order-k context model with KT/Laplace counts (order=2)", ContextModel),
-    "ppm": ("PPM: method-D escapes, exclusion, update exclusion (order=4)", PPM),
-    "mix": ("online logistic (geometric) mixing of models (default: orders 0-3)", _mix),
+    "ppm": ("PPM order 4: escapes with SEE, exclusion, update exclusion, inheritance", PPM),
+    "mix": ("online logistic mixing of models (default: PPM orders 2 and 5; ~2x slower)", _mix),
 }
 
 #: model name -> one-line description
