@@ -107,6 +107,21 @@ def test_bad_parameters_in_container():
         decompress(blob)
 
 
+@pytest.mark.parametrize(
+    ("model", "params"),
+    [
+        ("uniform", {"alphabet_size": 10**12}),
+        ("context", {"order": 10**9}),
+        ("mix", {"models": [["order0", {}]] * 10**5}),
+    ],
+    ids=["huge-alphabet", "huge-order", "huge-mix"],
+)
+def test_absurd_parameters_are_refused_without_allocating(model, params):
+    blob = pack(model, {**params, "predcomp_version": predcomp.__version__}, b"a", b"\0")
+    with pytest.raises(ContainerError):
+        decompress(blob)
+
+
 def test_corrupted_and_truncated_data_raise_value_errors():
     blob = compress(b"a fairly ordinary sentence, compressed and then damaged. " * 4, "ppm")
     with pytest.raises(ValueError):

@@ -104,6 +104,8 @@ def decompress(blob: bytes, progress: bool | None = None) -> bytes:
             f"the data was made by predcomp {version}; this is predcomp {predcomp.__version__}, "
             "whose models may predict differently: decompress it with that version"
         )
+    if params.get("alphabet_size", 256) != 256:
+        raise ContainerError("the header asks for a model over other symbols than bytes")
     try:
         m = make_model(header.model, **params)
     except ValueError as exc:

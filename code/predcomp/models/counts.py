@@ -19,6 +19,11 @@ import numpy as np
 
 __all__ = ["PRIORS", "Adaptive", "ContextModel", "Uniform"]
 
+#: the largest alphabet a counting model accepts (a guard against absurd parameters)
+MAX_ALPHABET = 1 << 16
+#: the longest context a :class:`ContextModel` accepts
+MAX_ORDER = 64
+
 #: pseudo-count added to every symbol, by the name of the estimator
 PRIORS = {"laplace": 1.0, "kt": 0.5}
 
@@ -26,8 +31,8 @@ PRIORS = {"laplace": 1.0, "kt": 0.5}
 def _check_alphabet(alphabet_size: int) -> int:
     if isinstance(alphabet_size, bool) or not isinstance(alphabet_size, int | np.integer):
         raise ValueError(f"alphabet_size must be an integer, got {alphabet_size!r}")
-    if alphabet_size < 1:
-        raise ValueError(f"alphabet_size must be at least 1, got {alphabet_size}")
+    if not 1 <= alphabet_size <= MAX_ALPHABET:
+        raise ValueError(f"alphabet_size must be in 1..{MAX_ALPHABET}, got {alphabet_size}")
     return int(alphabet_size)
 
 
@@ -88,8 +93,10 @@ class ContextModel:
     """
 
     def __init__(self, order: int = 2, alphabet_size: int = 256, prior: str = "kt") -> None:
-        if isinstance(order, bool) or not isinstance(order, int | np.integer) or order < 0:
-            raise ValueError(f"order must be a non-negative integer, got {order!r}")
+        if isinstance(order, bool) or not isinstance(order, int | np.integer):
+            raise ValueError(f"order must be an integer, got {order!r}")
+        if not 0 <= order <= MAX_ORDER:
+            raise ValueError(f"order must be in 0..{MAX_ORDER}, got {order}")
         self.order = int(order)
         self.alphabet_size = _check_alphabet(alphabet_size)
         self.prior = prior

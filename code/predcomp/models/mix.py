@@ -30,6 +30,8 @@ from predcomp.models.base import Model
 __all__ = ["GeometricMixer", "Mixer"]
 
 _FLOOR = 1e-12  # probabilities are clipped here before the logarithm
+#: the most models one Mixer combines (a guard against absurd parameters)
+MAX_MODELS = 16
 
 
 class GeometricMixer:
@@ -68,8 +70,8 @@ class Mixer:
     """A model that mixes the predictions of other models (see :class:`GeometricMixer`)."""
 
     def __init__(self, models: Sequence[Model], lr: float = 0.02) -> None:
-        if not models:
-            raise ValueError("a Mixer needs at least one model")
+        if not 1 <= len(models) <= MAX_MODELS:
+            raise ValueError(f"a Mixer combines 1..{MAX_MODELS} models, not {len(models)}")
         sizes = {m.alphabet_size for m in models}
         if len(sizes) != 1:
             raise ValueError(f"the models disagree on the alphabet size: {sorted(sizes)}")

@@ -11,7 +11,7 @@ from typing import Any
 
 from predcomp.models.base import Model
 from predcomp.models.counts import Adaptive, ContextModel, Uniform
-from predcomp.models.mix import Mixer
+from predcomp.models.mix import MAX_MODELS, Mixer
 from predcomp.models.ppm import PPM
 
 __all__ = ["DEFAULT_MODEL", "MODELS", "make_model", "name_of"]
@@ -28,6 +28,8 @@ def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005) -> Mixer:
         raise ValueError("models must be a list of [name, params] pairs") from None
     if any(name == "mix" for name, _ in specs):
         raise ValueError("a mix cannot contain a mix")
+    if not 1 <= len(specs) <= MAX_MODELS:
+        raise ValueError(f"a mix combines 1..{MAX_MODELS} models, not {len(specs)}")
     return Mixer([make_model(name, **params) for name, params in specs], lr=lr)
 
 
