@@ -111,11 +111,11 @@ def get_batch(
 class TrainConfig:
     """Training settings; the defaults fit the default :class:`GPTConfig` in about a minute."""
 
-    max_steps: int = 1000
-    batch_size: int = 32
-    lr: float = 3e-3  # peak learning rate
+    max_steps: int = 2000
+    batch_size: int = 16
+    lr: float = 4e-3  # peak learning rate
     min_lr: float = 1e-4  # end of the cosine decay
-    warmup_steps: int = 100
+    warmup_steps: int = 50
     weight_decay: float = 0.1
     betas: tuple[float, float] = (0.9, 0.99)
     grad_clip: float = 1.0  # maximum global gradient norm (0 disables clipping)
