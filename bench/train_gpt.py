@@ -48,8 +48,8 @@ from predcomp.transformer.gpt import GPT, GPTConfig
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-LONG_MODEL = dict(n_layer=4, n_head=6, n_embd=192, block_size=128, dropout=0.0)
-LONG_TRAIN = dict(batch_size=32, lr=2e-3, min_lr=1e-4, warmup_steps=200, eval_interval=500)
+LONG_MODEL = dict(n_layer=4, n_head=4, n_embd=128, block_size=128, dropout=0.0)
+LONG_TRAIN = dict(batch_size=16, lr=3e-3, min_lr=1e-4, warmup_steps=100, eval_interval=500)
 
 
 def seconds_per_step(model: GPT, data, cfg: TrainConfig, n: int = 10) -> float:
@@ -173,8 +173,10 @@ def main() -> None:
     args = ap.parse_args()
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / "train_gpt.json"
+    result = run(args.run, args.minutes, args.threads)
+    # read the other runs' results only now: several runs may go on at the same time
     results = json.loads(path.read_text()) if path.exists() else {}
-    results[args.run] = run(args.run, args.minutes, args.threads)
+    results[args.run] = result
     path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     write_markdown(results)
     r = results[args.run]
