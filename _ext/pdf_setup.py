@@ -19,6 +19,9 @@ CJK = r"""
 \setCJKmainfont{Noto Serif CJK SC}
 \setCJKsansfont{Noto Sans CJK SC}
 \setCJKmonofont{Noto Sans Mono CJK SC}
+% Typographic quotes, dashes and ellipsis belong to the Latin text: as CJK characters they get
+% full-width spacing ("PyTorch ' s").
+\xeCJKDeclareCharClass{Default}{"2013, "2014, "2018, "2019, "201C, "201D, "2026}
 """
 
 
