@@ -48,7 +48,7 @@ def test_invalid_input_raises() -> None:
         w.write_string("10a")
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(0, 1), max_size=200))
 def test_bits_round_trip(bits: list[int]) -> None:
     data = pack_bits(bits)

@@ -75,7 +75,7 @@ def test_container_error_is_a_value_error() -> None:
     assert issubclass(ContainerError, ValueError)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=20),
     st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=8) | st.booleans()),
@@ -94,7 +94,7 @@ def test_pack_unpack_round_trip(model: str, params: dict, original: bytes, paylo
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=300))
+@given(st.binary(max_size=120))
 def test_compress_round_trip(data: bytes) -> None:
     assert decompress(compress(data)) == data
 

@@ -28,9 +28,9 @@ def entropy_bits(p: np.ndarray) -> float:
 
 
 @st.composite
-def distributions(draw, min_size: int = 1, max_size: int = 12):
+def distributions(draw, min_size: int = 1, max_size: int = 12, smallest: float = 0.0):
     n = draw(st.integers(min_size, max_size))
-    w = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)))
+    w = np.array(draw(st.lists(st.floats(smallest, 1.0), min_size=n, max_size=n)))
     if w.sum() <= 0:
         w[0] = 1.0
     return w / w.sum()
@@ -109,14 +109,14 @@ def test_invalid_inputs() -> None:
 # ---------------------------------------------------------------------------- properties
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(distributions(min_size=2, max_size=6))
 def test_huffman_is_optimal_against_brute_force(p: np.ndarray) -> None:
     lengths = huffman_code_lengths(p)
     assert expected_length(p, lengths) == pytest.approx(brute_force_optimum(p), abs=1e-9)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(distributions(min_size=2, max_size=40))
 def test_huffman_code_is_complete_and_within_one_bit(p: np.ndarray) -> None:
     code = HuffmanCode(p)
@@ -130,8 +130,8 @@ def test_huffman_code_is_complete_and_within_one_bit(p: np.ndarray) -> None:
     assert HuffmanCode([1.0, 0.0]).expected_length([1.0, 0.0]) == 1.0
 
 
-@settings(max_examples=300, deadline=None)
-@given(distributions(min_size=1, max_size=30).filter(lambda p: p.min() > 1e-6))
+@settings(max_examples=150, deadline=None)
+@given(distributions(min_size=1, max_size=30, smallest=1e-3))
 def test_shannon_code_satisfies_kraft_and_bounds(p: np.ndarray) -> None:
     lengths = shannon_code_lengths(p)
     assert kraft_sum(lengths) <= 1
