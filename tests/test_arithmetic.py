@@ -333,3 +333,32 @@ def test_decode_with_model_validates_count() -> None:
 def test_ideal_code_length_uniform() -> None:
     assert ideal_code_length([1, 2, 3], Precomputed(np.full((3, 8), 1 / 8))) == pytest.approx(9)
     assert ideal_code_length([0], Precomputed(np.array([[0.0, 1.0]]))) == math.inf
+
+
+def test_decoding_in_a_separate_process() -> None:
+    """Encoder and decoder in different processes agree: quantize is deterministic."""
+    import subprocess
+    import sys
+
+    program = """
+import sys
+import numpy as np
+from predcomp.coding.arithmetic import Precomputed, decode_with_model
+rng = np.random.default_rng(11)
+d = rng.dirichlet(np.full(256, 0.05), size=1000) ** 1.7  # unnormalized, sharp weights
+payload = bytes.fromhex(sys.stdin.read())
+print(",".join(map(str, decode_with_model(payload, Precomputed(d), 1000))))
+"""
+    rng = np.random.default_rng(11)
+    d = rng.dirichlet(np.full(256, 0.05), size=1000) ** 1.7
+    symbols = [int(rng.choice(256, p=row / row.sum())) for row in d]
+    payload = encode_with_model(symbols, Precomputed(d))
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        input=payload.hex(),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert [int(s) for s in result.stdout.strip().split(",")] == symbols
