@@ -82,3 +82,20 @@ def test_bad_mixers():
         Mixer([Uniform(3), Uniform(4)])
     with pytest.raises(ValueError):
         GeometricMixer(0)
+
+
+def test_weight_sets_selected_by_the_previous_symbol():
+    # After 0 the order-1 model is right, after 1 the uniform one is as good as any: the weight
+    # set used after 0 must learn to trust the order-1 model more than the set used after 1.
+    rng = np.random.default_rng(3)
+    seq = []
+    for _ in range(400):
+        seq += [0, 2] if rng.random() < 0.5 else [1, int(rng.integers(0, 3))]
+    mixer = Mixer([Uniform(3), ContextModel(1, alphabet_size=3)], lr=0.05, by_previous=True)
+    for s in seq:
+        mixer.predict()
+        mixer.update(s)
+    w = mixer.mixer.weights
+    assert w.shape == (3, 2)
+    assert w[0, 1] - w[0, 0] > w[1, 1] - w[1, 0]
+    assert mixer.params()["by_previous"] is True

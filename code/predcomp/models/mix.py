@@ -69,7 +69,9 @@ class GeometricMixer:
 class Mixer:
     """A model that mixes the predictions of other models (see :class:`GeometricMixer`)."""
 
-    def __init__(self, models: Sequence[Model], lr: float = 0.02) -> None:
+    def __init__(
+        self, models: Sequence[Model], lr: float = 0.02, by_previous: bool = False
+    ) -> None:
         if not 1 <= len(models) <= MAX_MODELS:
             raise ValueError(f"a Mixer combines 1..{MAX_MODELS} models, not {len(models)}")
         sizes = {m.alphabet_size for m in models}
@@ -77,10 +79,14 @@ class Mixer:
             raise ValueError(f"the models disagree on the alphabet size: {sorted(sizes)}")
         self.models = list(models)
         self.alphabet_size = sizes.pop()
-        self.mixer = GeometricMixer(len(self.models), lr=lr)
+        # by_previous: one weight set per previous symbol (PAQ selects its weights by context)
+        self.by_previous = bool(by_previous)
+        sets = self.alphabet_size if self.by_previous else 1
+        self.mixer = GeometricMixer(len(self.models), lr=lr, sets=sets)
+        self._select = 0
 
     def predict(self) -> np.ndarray:
-        return self.mixer.mix(np.stack([m.predict() for m in self.models]))
+        return self.mixer.mix(np.stack([m.predict() for m in self.models]), self._select)
 
     def update(self, symbol: int) -> None:
         if not 0 <= symbol < self.alphabet_size:
@@ -90,8 +96,14 @@ class Mixer:
         self.mixer.learn(symbol)
         for m in self.models:
             m.update(symbol)
+        if self.by_previous:
+            self._select = symbol
 
     def params(self) -> dict[str, Any]:
         from predcomp.models.registry import name_of  # the registry imports this module
 
-        return {"lr": self.mixer.lr, "models": [[name_of(m), m.params()] for m in self.models]}
+        return {
+            "lr": self.mixer.lr,
+            "by_previous": self.by_previous,
+            "models": [[name_of(m), m.params()] for m in self.models],
+        }

@@ -20,7 +20,7 @@ __all__ = ["DEFAULT_MODEL", "MODELS", "make_model", "name_of"]
 DEFAULT_MIX = (("ppm", {"order": 2}), ("ppm", {"order": 5}))
 
 
-def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005) -> Mixer:
+def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005, by_previous: bool = False) -> Mixer:
     """A :class:`Mixer` of registry models given as ``[[name, params], ...]``."""
     try:
         specs = [(str(name), dict(params)) for name, params in models]
@@ -30,7 +30,7 @@ def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005) -> Mixer:
         raise ValueError("a mix cannot contain a mix")
     if not 1 <= len(specs) <= MAX_MODELS:
         raise ValueError(f"a mix combines 1..{MAX_MODELS} models, not {len(specs)}")
-    return Mixer([make_model(name, **params) for name, params in specs], lr=lr)
+    return Mixer([make_model(n, **p) for n, p in specs], lr=lr, by_previous=by_previous)
 
 
 #: name -> (one-line description, constructor)
