@@ -309,3 +309,17 @@ def test_markov_source_edge_cases():
         data.MarkovSource(P, order=0)
     with pytest.raises(ValueError):
         data.markov_source(P, -1)
+
+
+@pytest.mark.parametrize("name", sorted(data.CORPORA))
+def test_real_corpus_matches_its_record_when_cached(name):
+    # CI seeds the cache before the tests; on a machine without the files there is nothing
+    # to compare (and no download is attempted).
+    path = data.corpus_path(name)
+    if not path.exists():
+        pytest.skip(f"{name} is not in the cache ({path})")
+    raw = data.load_bytes(name, download=False)
+    record = data.CORPORA[name]
+    assert len(raw) == record.size
+    assert data.sha256_of(raw) == record.sha256
+    assert data.load_text(name, download=False).isascii()
