@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -64,6 +65,35 @@ def configure(app: Sphinx, config: Config) -> None:
         config.mermaid_params = params
 
 
+def book_structure(app: Sphinx, doctree: nodes.document) -> None:
+    """Give the PDF the book's structure: Preface as chapter 0, the TOC's parts as ``\\part``.
+
+    Sphinx's LaTeX writer takes the root page's title as the document title and turns its
+    sections into chapters, so the preface's sections became chapters 1, 2, ... and the real
+    chapters came after them. For the LaTeX builder only, the root page is wrapped in a section
+    that carries the book's title (the one LaTeX swallows), and each part's toctree follows the
+    preface under a ``\\part`` heading with the toctree's caption.
+    """
+    if app.builder.format != "latex" or app.env.docname != app.config.root_doc:
+        return
+    root = next((n for n in doctree.children if isinstance(n, nodes.section)), None)
+    if root is None:
+        return
+    book = nodes.section(ids=["book-title"])
+    book += nodes.title("", app.config.project)
+    book += nodes.raw("", "\\setcounter{chapter}{-1}\n", format="latex")  # Preface = chapter 0
+    doctree.replace(root, book)
+    book += root
+    for wrapper in [c for c in root.children if "toctree-wrapper" in c.get("classes", [])]:
+        root.remove(wrapper)
+        caption = wrapper[0].get("caption") if wrapper.children else None
+        if caption:
+            escaped = "".join(f"\\{ch}" if ch in "&%$#_{}" else ch for ch in caption)
+            book += nodes.raw("", f"\\part{{{escaped}}}\n", format="latex")
+        book += wrapper
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", configure, priority=900)
+    app.connect("doctree-read", book_structure)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

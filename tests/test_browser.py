@@ -219,4 +219,10 @@ def test_screenshots_written(browser_report):
     shots = sorted((site_dir().parent / "screenshots").glob("*.png"))
     assert len(shots) >= 3, shots
     sizes = {s.name: s.stat().st_size for s in shots}
-    assert min(sizes.values()) > 10_000, sizes
+    pages = {
+        name: size
+        for name, size in sizes.items()
+        if not name.endswith(("-diagram.png", "-equation.png"))
+    }
+    assert len(pages) >= 3 and min(pages.values()) > 10_000, sizes  # not blank
+    assert min(sizes.values()) > 1_000, sizes
