@@ -74,3 +74,43 @@ def test_bad_n():
         symbolic.entropy_maximum_derivation(sp.Rational(1, 2))
     with pytest.raises(ValueError):
         symbolic.entropy_maximum_explicit(0)
+
+
+def test_mean_constrained_maximum_is_geometric():
+    d = symbolic.entropy_maximum_with_mean_derivation()
+    lhs = d.stationarity.lhs
+    assert sp.simplify(lhs - (-sp.log(d.p) - 1 - d.lam - d.beta * d.i)) == 0
+    # substituting the solution satisfies the stationarity condition
+    assert sp.simplify(lhs.subs(d.p, d.p_of_multipliers)) == 0
+    assert sp.simplify(d.ratio - sp.exp(-d.beta)) == 0
+
+
+@pytest.mark.parametrize(("n", "mean"), [(4, 1.0), (4, 1.5), (5, 3.5), (3, 0.2)])
+def test_gibbs_distribution_has_the_mean_and_beats_random_rivals(n, mean):
+    beta, p = symbolic.gibbs_distribution(n, mean)
+    p = np.array(p)
+    ks = np.arange(n)
+    assert p.sum() == pytest.approx(1.0)
+    assert p @ ks == pytest.approx(mean, abs=1e-9)
+    np.testing.assert_allclose(p[1:] / p[:-1], math.exp(-beta), rtol=1e-9)
+    if mean == (n - 1) / 2:
+        assert beta == pytest.approx(0.0, abs=1e-9)
+    best = info.entropy(p)
+    rng = np.random.default_rng(n)
+    for _ in range(2000):
+        q = rng.dirichlet(np.ones(n))
+        # mix q with a point mass at one end so that its mean is exactly `mean`
+        m = q @ ks
+        end = 0 if m > mean else n - 1
+        t = (m - mean) / (m - end)
+        q = (1 - t) * q
+        q[end] += t
+        assert q @ ks == pytest.approx(mean, abs=1e-9)
+        assert info.entropy(q) <= best + 1e-9
+
+
+def test_gibbs_distribution_rejects_impossible_means():
+    with pytest.raises(ValueError):
+        symbolic.gibbs_distribution(4, 3.0)
+    with pytest.raises(ValueError):
+        symbolic.gibbs_distribution(1, 0.5)

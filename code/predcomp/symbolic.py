@@ -13,10 +13,13 @@ import sympy as sp
 __all__ = [
     "EntropyMaximum",
     "ExplicitEntropyMaximum",
+    "MeanConstrainedMaximum",
     "RotaryRelative",
     "SinusoidalOffset",
     "entropy_maximum_derivation",
     "entropy_maximum_explicit",
+    "entropy_maximum_with_mean_derivation",
+    "gibbs_distribution",
     "rotary_relative_score",
     "rotation_matrix",
     "sinusoidal_offset_rotation",
@@ -233,3 +236,69 @@ def rotary_relative_score() -> RotaryRelative:
     relative = sp.expand(q.dot(rotation_matrix((n - m) * theta) * key))
     difference = sp.simplify(sp.expand_trig(score - relative))
     return RotaryRelative(m, n, theta, q, key, score, relative, difference)
+
+
+@dataclass(frozen=True)
+class MeanConstrainedMaximum:
+    """Maximum entropy on ``{0, .., n-1}`` with a prescribed mean: a Gibbs distribution."""
+
+    #: outcome index, probability of outcome i, and the two multipliers
+    i: sp.Symbol
+    p: sp.Symbol
+    lam: sp.Symbol
+    beta: sp.Symbol
+    #: the part of L = -sum p ln p - lam (sum p - 1) - beta (sum i p - mu) that involves p_i
+    term: sp.Expr
+    #: dL/dp_i = 0
+    stationarity: sp.Eq
+    #: the stationary p_i: exp(-1 - lam - beta i), i.e. proportional to exp(-beta i)
+    p_of_multipliers: sp.Expr
+    #: p_{i+1} / p_i = exp(-beta): the ratio that makes the solution geometric
+    ratio: sp.Expr
+
+
+def entropy_maximum_with_mean_derivation() -> MeanConstrainedMaximum:
+    """Lagrange conditions for maximum entropy subject to a fixed mean ``sum_i i p_i = mu``."""
+    i = sp.Symbol("i", integer=True, nonnegative=True)
+    p = sp.Symbol("p_i", positive=True)
+    lam = sp.Symbol("lambda", real=True)
+    beta = sp.Symbol("beta", real=True)
+    term = -p * sp.log(p) - lam * p - beta * i * p
+    stationarity = sp.Eq(sp.diff(term, p), 0)
+    (p_of_multipliers,) = sp.solve(stationarity, p)
+    ratio = sp.simplify(p_of_multipliers.subs(i, i + 1) / p_of_multipliers)
+    return MeanConstrainedMaximum(
+        i=i,
+        p=p,
+        lam=lam,
+        beta=beta,
+        term=term,
+        stationarity=stationarity,
+        p_of_multipliers=p_of_multipliers,
+        ratio=ratio,
+    )
+
+
+def gibbs_distribution(n: int, mean: float) -> tuple[float, list[float]]:
+    """The maximum-entropy distribution on ``{0, .., n-1}`` with the given mean.
+
+    Returns ``(beta, p)`` with ``p_i`` proportional to ``exp(-beta i)``; ``beta`` is found
+    with sympy's numerical root finder. The mean must lie strictly between 0 and ``n - 1``.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    if not 0 < mean < n - 1:
+        raise ValueError(f"the mean must lie strictly between 0 and {n - 1}, got {mean!r}")
+    beta = sp.Symbol("beta", real=True)
+    weights = [sp.exp(-beta * k) for k in range(n)]
+    mean_of_beta = sum(k * w for k, w in enumerate(weights)) / sum(weights)
+    # The mean decreases monotonically in beta, so the root is unique; bracket it.
+    lo, hi = -1.0, 1.0
+    while float(mean_of_beta.subs(beta, lo)) < mean:
+        lo *= 2
+    while float(mean_of_beta.subs(beta, hi)) > mean:
+        hi *= 2
+    b = float(sp.nsolve(mean_of_beta - mean, beta, (lo, hi), solver="bisect"))
+    w = [float(sp.exp(-b * k)) for k in range(n)]
+    total = sum(w)
+    return b, [x / total for x in w]
