@@ -20,7 +20,7 @@ __all__ = ["DEFAULT_MODEL", "MODELS", "make_model", "name_of"]
 DEFAULT_MIX = (("ppm", {"order": 2}), ("ppm", {"order": 5}))
 
 
-def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005, by_previous: bool = False) -> Mixer:
+def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005, by_previous: bool = True) -> Mixer:
     """A :class:`Mixer` of registry models given as ``[[name, params], ...]``."""
     try:
         specs = [(str(name), dict(params)) for name, params in models]
@@ -39,7 +39,7 @@ _FACTORIES: dict[str, tuple[str, Callable[..., Model]]] = {
     "order0": ("adaptive order-0 byte counts (prior='kt' or 'laplace')", Adaptive),
     "context": ("order-k context model with KT/Laplace counts (order=2)", ContextModel),
     "ppm": ("PPM order 4: escapes with SEE, exclusion, update exclusion, inheritance", PPM),
-    "mix": ("online logistic mixing of models (default: PPM orders 2 and 5; ~2x slower)", _mix),
+    "mix": ("logistic mixing of PPM orders 2 and 5, weights by previous byte (~2x slower)", _mix),
 }
 
 #: model name -> one-line description
