@@ -1,5 +1,27 @@
-"""Predictive models behind one protocol: predict the next symbol, then learn from it."""
+"""Predictive models behind one protocol: predict the next symbol, then learn from it.
+
+* :mod:`~predcomp.models.counts`: :class:`Uniform`, :class:`Adaptive` (order 0, Laplace or
+  Krichevsky–Trofimov), :class:`ContextModel` (order ``k``);
+* :mod:`~predcomp.models.ppm`: :class:`PPM`, prediction by partial matching;
+* :mod:`~predcomp.models.mix`: :class:`Mixer`, online logistic (geometric) mixing;
+* :mod:`~predcomp.models.registry`: every model by name, :func:`make_model`.
+"""
 
 from predcomp.models.base import Model
+from predcomp.models.counts import Adaptive, ContextModel, Uniform
+from predcomp.models.mix import GeometricMixer, Mixer
+from predcomp.models.ppm import PPM
+from predcomp.models.registry import DEFAULT_MODEL, MODELS, make_model
 
-__all__ = ["Model"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "PPM",
+    "Adaptive",
+    "ContextModel",
+    "GeometricMixer",
+    "Mixer",
+    "Model",
+    "Uniform",
+    "make_model",
+]
