@@ -60,3 +60,23 @@ def test_bits_round_trip(bits: list[int]) -> None:
     rest = [r.read() for _ in range(8)]
     assert rest == [0] * 8
     assert r.bits_past_end == 8 - (-len(bits) % 8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 70), st.integers(0, 2**70 - 1)), max_size=30))
+def test_multi_bit_fields_round_trip(fields: list[tuple[int, int]]) -> None:
+    """write_bits/read_bits (whole-byte fast path and past-the-end path) agree with write/read."""
+    fields = [(w, v & ((1 << w) - 1)) for w, v in fields]
+    w_fast, w_slow = BitWriter(), BitWriter()
+    for width, value in fields:
+        w_fast.write_bits(value, width)
+        for shift in range(width - 1, -1, -1):
+            w_slow.write((value >> shift) & 1)
+    data = w_fast.getvalue()
+    assert data == w_slow.getvalue()
+    assert w_fast.bits_written == sum(w for w, _ in fields)
+    r = BitReader(data)
+    assert [r.read_bits(w) for w, _ in fields] == [v for _, v in fields]
+    assert r.bits_past_end == 0
+    assert r.read_bits(20) == 0  # padding, then made-up zeros, counted
+    assert r.bits_past_end == 20 - (-w_fast.bits_written % 8)

@@ -211,8 +211,9 @@ def _symbol_interval(cum: np.ndarray, symbol: int) -> tuple[int, int, int]:
     n = len(cum) - 1
     if not 0 <= symbol < n:
         raise ValueError(f"symbol {symbol} outside 0..{n - 1}")
-    low, high, total = int(cum[symbol]), int(cum[symbol + 1]), int(cum[-1])
-    if int(cum[0]) != 0 or not 0 < total <= MAX_TOTAL:
+    # .item() gives Python ints: the coder's arithmetic must never overflow int64
+    low, high, total = cum.item(symbol), cum.item(symbol + 1), cum.item(n)
+    if cum.item(0) != 0 or not 0 < total <= MAX_TOTAL:
         raise ValueError(f"cumulative frequencies must start at 0 and total 1..2**{MAX_TOTAL_BITS}")
     if not low < high:
         raise ValueError(f"symbol {symbol} has frequency {high - low}; it cannot be coded")
@@ -246,11 +247,13 @@ class ArithmeticCoderBase:
         low = low + low_count * range_ // total
         if not low <= high:
             raise AssertionError("empty sub-interval")
-        # While the top bits of low and high agree, that bit is final: emit it and shift.
-        while ((low ^ high) & HALF_RANGE) == 0:
-            self._shift(low >> (STATE_BITS - 1))
-            low = (low << 1) & STATE_MASK
-            high = ((high << 1) & STATE_MASK) | 1
+        # The leading bits on which low and high agree are final: every number in the interval
+        # starts with them. Emit them and shift them out (zeros enter low, ones enter high).
+        settled = STATE_BITS - (low ^ high).bit_length()
+        if settled:
+            self._shift(low >> (STATE_BITS - settled), settled)
+            low = (low << settled) & STATE_MASK
+            high = ((high << settled) & STATE_MASK) | ((1 << settled) - 1)
         # While low = 01... and high = 10... the interval straddles the middle but is small:
         # expand it around the middle and remember one pending (underflow) bit.
         while low & ~high & QUARTER_RANGE:
@@ -259,8 +262,8 @@ class ArithmeticCoderBase:
             high = ((high ^ HALF_RANGE) << 1) | HALF_RANGE | 1
         self.low, self.high = low, high
 
-    def _shift(self, bit: int) -> None:
-        """The top bit ``bit`` of low and high is settled; move on to the next one."""
+    def _shift(self, bits: int, count: int) -> None:
+        """The top ``count`` bits of low and high, ``bits``, are settled; move past them."""
         raise NotImplementedError
 
     def _underflow(self) -> None:
@@ -282,7 +285,7 @@ class ArithmeticEncoder(ArithmeticCoderBase):
         """Encode ``symbol`` with cumulative frequencies ``cum`` (e.g. from :func:`quantize`)."""
         if self._finished:
             raise ValueError("the encoder is finished; create a new one")
-        self.update(*_symbol_interval(cum, symbol))
+        self.update(*_symbol_interval(np.asarray(cum), symbol))
         self.symbols_encoded += 1
 
     @property
@@ -290,11 +293,16 @@ class ArithmeticEncoder(ArithmeticCoderBase):
         """Bits settled so far (written, or pending until the next resolved bit)."""
         return self._out.bits_written + self._pending
 
-    def _shift(self, bit: int) -> None:
-        self._out.write(bit)
-        for _ in range(self._pending):  # the pending bits are the opposite of the resolved one
-            self._out.write(bit ^ 1)
-        self._pending = 0
+    def _shift(self, bits: int, count: int) -> None:
+        first = bits >> (count - 1)
+        if self._pending:  # pending bits are the opposite of the first resolved bit
+            opposite = 0 if first else (1 << self._pending) - 1
+            bits = (((first << self._pending) | opposite) << (count - 1)) | (
+                bits & ((1 << (count - 1)) - 1)
+            )
+            count += self._pending
+            self._pending = 0
+        self._out.write_bits(bits, count)
 
     def _underflow(self) -> None:
         self._pending += 1
@@ -307,10 +315,7 @@ class ArithmeticEncoder(ArithmeticCoderBase):
         explicitly, so the decoder never needs more than ``STATE_BITS - 1`` bits past the end.
         """
         if not self._finished:
-            self._out.write(1)
-            for _ in range(self._pending):
-                self._out.write(0)
-            self._pending = 0
+            self._shift(1, 1)  # the bit 1, then the pending bits as zeros
             self._finished = True
         return self._out.getvalue()
 
@@ -330,16 +335,17 @@ class ArithmeticDecoder(ArithmeticCoderBase):
         never needs ``STATE_BITS`` bits past its end, so garbage or a truncated stream cannot
         make the decoder run on forever producing symbols from nothing.
         """
-        total = int(cum[-1])
-        if int(cum[0]) != 0 or not 0 < total <= MAX_TOTAL:
+        cum = np.asarray(cum)
+        total = cum.item(-1)
+        if cum.item(0) != 0 or not 0 < total <= MAX_TOTAL:
             raise ValueError("cumulative frequencies must start at 0 and total at most 2**30")
         range_ = self.high - self.low + 1
         offset = self.code - self.low
         value = ((offset + 1) * total - 1) // range_
         if not 0 <= value < total:
             raise AssertionError("code value outside the interval")
-        symbol = int(np.searchsorted(cum, value, side="right")) - 1
-        low_count, high_count = int(cum[symbol]), int(cum[symbol + 1])
+        symbol = int(cum.searchsorted(value, side="right")) - 1
+        low_count, high_count = cum.item(symbol), cum.item(symbol + 1)
         if not low_count <= value < high_count:
             raise ValueError("cumulative frequencies are not increasing")
         self.update(low_count, high_count, total)
@@ -349,8 +355,8 @@ class ArithmeticDecoder(ArithmeticCoderBase):
             raise ValueError("the compressed data ended early: it is truncated or corrupted")
         return symbol
 
-    def _shift(self, bit: int) -> None:
-        self.code = ((self.code << 1) & STATE_MASK) | self._in.read()
+    def _shift(self, bits: int, count: int) -> None:
+        self.code = ((self.code << count) & STATE_MASK) | self._in.read_bits(count)
 
     def _underflow(self) -> None:
         self.code = (

@@ -33,11 +33,17 @@ class BitWriter:
             self._filled = 0
 
     def write_bits(self, value: int, width: int) -> None:
-        """Append the ``width`` low bits of ``value``, most significant first."""
+        """Append ``value`` as ``width`` bits, most significant first."""
         if width < 0 or value < 0 or value >> width:
             raise ValueError(f"{value} does not fit in {width} bits")
-        for shift in range(width - 1, -1, -1):
-            self.write((value >> shift) & 1)
+        current = (self._current << width) | value
+        filled = self._filled + width
+        while filled >= 8:  # move completed bytes out of the accumulator
+            filled -= 8
+            self._bytes.append((current >> filled) & 0xFF)
+        self._current = current & ((1 << filled) - 1)
+        self._filled = filled
+        self.bits_written += width
 
     def write_string(self, bits: str) -> None:
         """Append bits given as a string of ``'0'`` and ``'1'`` characters."""
@@ -73,7 +79,13 @@ class BitReader:
         return (self._data[pos >> 3] >> (7 - (pos & 7))) & 1
 
     def read_bits(self, width: int) -> int:
-        """Read ``width`` bits as an unsigned integer."""
+        """Read ``width`` bits as an unsigned integer (zeros, counted, after the end)."""
+        pos, end = self._pos, self._pos + width
+        if end <= self._nbits:  # all inside the data: take them from a slice of whole bytes
+            first, last = pos >> 3, (end + 7) >> 3
+            chunk = int.from_bytes(self._data[first:last], "big")
+            self._pos = end
+            return (chunk >> (8 * last - end)) & ((1 << width) - 1)
         value = 0
         for _ in range(width):
             value = (value << 1) | self.read()
