@@ -47,6 +47,7 @@ STATE_BITS = 32
 FULL_RANGE = 1 << STATE_BITS
 HALF_RANGE = FULL_RANGE >> 1
 QUARTER_RANGE = HALF_RANGE >> 1
+THREE_QUARTERS = HALF_RANGE + QUARTER_RANGE
 #: after renormalization, ``high - low + 1`` is never below this
 MINIMUM_RANGE = QUARTER_RANGE + 2
 STATE_MASK = FULL_RANGE - 1
@@ -233,10 +234,12 @@ class ArithmeticCoderBase:
         # Invariants, true before and after every update:
         #   0 <= low < high <= STATE_MASK                      (a non-empty interval of state ints)
         #   low < HALF_RANGE <= high                           (renormalized: top bits differ)
-        #   not (QUARTER_RANGE <= low and high < 3 QUARTER)    (no pending underflow left)
+        #   not (QUARTER_RANGE <= low and high < THREE_QUARTERS)  (no underflow left to expand)
         # so range = high - low + 1 >= QUARTER_RANGE + 2 = MINIMUM_RANGE >= total, and each
         # symbol with count >= 1 gets a non-empty sub-interval of at least floor(range/total).
-        if not (0 <= low < high <= STATE_MASK):
+        if not (0 <= low < HALF_RANGE <= high <= STATE_MASK) or (
+            QUARTER_RANGE <= low and high < THREE_QUARTERS
+        ):
             raise AssertionError(f"broken coder state: low={low}, high={high}")
         range_ = high - low + 1
         if not MINIMUM_RANGE <= range_ <= FULL_RANGE:
@@ -294,13 +297,12 @@ class ArithmeticEncoder(ArithmeticCoderBase):
         return self._out.bits_written + self._pending
 
     def _shift(self, bits: int, count: int) -> None:
-        first = bits >> (count - 1)
-        if self._pending:  # pending bits are the opposite of the first resolved bit
+        if self._pending:
+            # The first settled bit resolves the pending bits: they are its opposite.
+            first, rest = bits >> (count - 1), count - 1
             opposite = 0 if first else (1 << self._pending) - 1
-            bits = (((first << self._pending) | opposite) << (count - 1)) | (
-                bits & ((1 << (count - 1)) - 1)
-            )
-            count += self._pending
+            self._out.write_bits((first << self._pending) | opposite, 1 + self._pending)
+            bits, count = bits & ((1 << rest) - 1), rest
             self._pending = 0
         self._out.write_bits(bits, count)
 
