@@ -362,3 +362,21 @@ print(",".join(map(str, decode_with_model(payload, Precomputed(d), 1000))))
         timeout=120,
     )
     assert [int(s) for s in result.stdout.strip().split(",")] == symbols
+
+
+@pytest.mark.parametrize(("increment", "limit"), [(1, 1 << 16), (2, 1 << 22), (24, 1 << 10)])
+def test_adaptive_frequencies_track_their_counts(increment: int, limit: int) -> None:
+    """Counts start at 1, grow by `increment`, halve (never to 0) above `limit`."""
+    rng = np.random.default_rng(increment)
+    table = AdaptiveFrequencies(256, increment=increment, limit=limit)
+    counts = np.ones(256, dtype=np.int64)
+    for s in rng.integers(0, 256, 3000).tolist():
+        held = table.cumulative()
+        before = held.copy()
+        table.update(s)
+        assert np.array_equal(held, before)  # an array handed out is never changed afterwards
+        counts[s] += increment
+        if counts.sum() > limit:
+            counts = (counts + 1) // 2
+        assert table.cumulative().tolist() == [0, *np.cumsum(counts).tolist()]
+        assert table.cumulative()[-1] <= limit and counts.min() >= 1

@@ -199,7 +199,11 @@ class AdaptiveFrequencies:
         if self._total > self.limit:
             self._freq = (self._freq + 1) // 2
             self._total = int(self._freq.sum())
-        self._cum = None
+            self._cum = None
+        elif self._cum is not None:
+            # a new array (callers may still hold the old one), updated without a full cumsum
+            self._cum = self._cum.copy()
+            self._cum[symbol + 1 :] += self.increment
 
 
 # --------------------------------------------------------------------------------------------
