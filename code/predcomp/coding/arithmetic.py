@@ -18,8 +18,8 @@ Precision. The state is ``STATE_BITS = 32`` bits, so after renormalization the i
 spans more than a quarter of the state range, ``R > 2**30``. Frequencies total ``T = 2**24``
 by default. Two small losses follow, and this choice keeps both negligible:
 
-* integer division truncates each sub-interval by less than one unit, which costs a symbol of
-  frequency ``f`` at most ``log2(1 + T / (f R)) <= log2(1 + 2**-6) ~ 0.022`` bits, and on average
+* integer division shortens each sub-interval by less than one unit, which costs a symbol of
+  frequency ``f`` at most ``-log2(1 - T / (f R)) <= -log2(1 - 2**-6) ~ 0.023`` bits, and on average
   about ``n / (R ln 2)`` bits, ``~3e-7`` bits for ``n = 256`` symbols;
 * every symbol gets frequency at least 1 (so a symbol the model calls impossible can still be
   coded), which takes at most ``n / T`` of the probability mass from the others: at most
