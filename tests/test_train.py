@@ -161,3 +161,15 @@ def test_sample_is_reproducible_text():
     assert a == b and a.startswith("the ") and len(a) == 34
     assert set(a) <= set(d.vocab.itos)
     assert m.training  # sample restores the mode
+
+
+def test_time_budget_schedule():
+    d = char_data(TEXT)
+    m = tiny(len(d.vocab))
+    cfg = TrainConfig(time_budget=1.0, batch_size=4, warmup_steps=2, eval_interval=0)
+    h = train(m, d, cfg, progress=False)
+    assert h.seconds >= 1.0 and len(h.steps) > 2
+    # the cosine follows elapsed time: the learning rate falls from the peak towards min_lr
+    assert h.lr[2] > 0.9 * cfg.lr and h.lr[-1] < 0.5 * cfg.lr
+    assert all(a >= b for a, b in itertools.pairwise(h.lr[2:]))
+    assert lr_at(10, cfg, progress=1.0) == pytest.approx(cfg.min_lr)

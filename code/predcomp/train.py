@@ -12,6 +12,7 @@ clipping, seeded sampling of random training windows.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -123,14 +124,20 @@ class TrainConfig:
     eval_tokens: int = 32768  # held-out tokens per intermediate evaluation
     seed: int = 1337
     time_limit: float | None = None  # seconds; stop early if exceeded (breaks reproducibility)
+    # seconds: train for this long instead of max_steps, the cosine following elapsed time
+    time_budget: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up to ``lr`` over ``warmup_steps``, then cosine decay to ``min_lr``."""
+def lr_at(step: int, cfg: TrainConfig, progress: float | None = None) -> float:
+    """Linear warm-up to ``lr`` over ``warmup_steps``, then cosine decay to ``min_lr``.
+
+    ``progress`` (0 to 1), when given, replaces the step-based position in the decay.
+    """
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
-    progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps)
+    if progress is None:
+        progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps)
     progress = min(progress, 1.0)
     return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.lr - cfg.min_lr)
 
@@ -220,13 +227,17 @@ def train(
     hist = History()
     T = model.config.block_size
     model.train()
-    bar = tqdm(range(cfg.max_steps), disable=not progress, desc="training", unit="step")
+    budget = cfg.time_budget
+    steps = range(cfg.max_steps) if budget is None else itertools.count()
+    bar = tqdm(steps, disable=not progress, desc="training", unit="step")
     for step in bar:
+        if budget is not None and hist.seconds >= budget:
+            break
         if cfg.eval_interval and step > 0 and step % cfg.eval_interval == 0:
             hist.eval_steps.append(step)
             hist.val_bpc.append(evaluate_bpc(model, data.val, max_tokens=cfg.eval_tokens))
         t0 = time.perf_counter()
-        lr = lr_at(step, cfg)
+        lr = lr_at(step, cfg, None if budget is None else hist.seconds / budget)
         for group in opt.param_groups:
             group["lr"] = lr
         x, y = get_batch(data.train, T, cfg.batch_size, gen)
