@@ -9,14 +9,16 @@ checked against the input.
     python bench/compressors.py                      # both corpora, the default model
     python bench/compressors.py --models ppm order0 --corpora asyoulik
 
-writes ``bench/results/compressors.json`` and ``bench/results/compressors.md``. Times are
-wall-clock on whatever machine runs it; compare ratios, not absolute values.
+writes ``bench/results/compressors.json`` and ``bench/results/compressors.md`` (``--name``
+changes the base name). Times are wall-clock on whatever machine runs it, which records its
+load average; compare ratios, not absolute values.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -137,6 +139,7 @@ def main() -> None:
     parser.add_argument("--corpora", nargs="+", default=list(CORPORA))
     parser.add_argument("--models", nargs="+", default=None, help="predcomp models (default: best)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--name", default="compressors", help="base name of the result files")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker)))
@@ -146,6 +149,7 @@ def main() -> None:
     from predcomp.models.registry import DEFAULT_MODEL
 
     methods = [f"predcomp {m}" for m in (args.models or [DEFAULT_MODEL])] + list(BASELINES)
+    load_before = os.getloadavg()
     rows = []
     for corpus in args.corpora:
         for method in methods:
@@ -157,13 +161,19 @@ def main() -> None:
         "description": "Compressed size, bits per character, time and peak memory per method",
         "command": "python bench/compressors.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d", time.gmtime()),
-        "machine": {"platform": platform.platform(), "cpu": platform.processor() or None},
+        "machine": {
+            "platform": platform.platform(),
+            "cpu": platform.processor() or None,
+            "cpu_count": os.cpu_count(),
+            # a loaded machine inflates every wall-clock time: record how busy it was
+            "load_average_1min_start_end": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        },
         "versions": versions(),
         "results": rows,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "compressors.json").write_text(json.dumps(report, indent=2) + "\n")
-    (args.out / "compressors.md").write_text(markdown(rows))
+    (args.out / f"{args.name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / f"{args.name}.md").write_text(markdown(rows))
     print(markdown(rows))
 
 
