@@ -15,6 +15,9 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
     Inside the book build this is ``myst_nb.glue``. Elsewhere it prints ``name = value``
     (for scalars) so a student running the notebook sees the same number.
     """
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        # numpy/torch scalars: myst-nb's {glue:text} format specs need plain Python numbers.
+        value = value.item()
     try:
         from myst_nb import glue as _glue
     except ImportError:  # Colab / plain Jupyter: no book machinery
