@@ -23,6 +23,10 @@ CJK = r"""
 % Typographic quotes, dashes and ellipsis belong to the Latin text: as CJK characters they get
 % full-width spacing ("PyTorch ' s").
 \xeCJKDeclareCharClass{Default}{"2013, "2014, "2018, "2019, "201C, "201D, "2026}
+% A citation in a figure caption puts \hyperlink into a moving argument (the list of figures),
+% which stops xelatex with "Argument of \Hy@tempa has an extra }".
+\usepackage{etoolbox}
+\AtBeginDocument{\robustify\hyperlink}
 """
 
 
