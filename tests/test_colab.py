@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, toc_files
 
-pytestmark = pytest.mark.slow
+# Creating the runtime and running a long chapter can each take minutes on a loaded 2-core CPU.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 # What a fresh Colab runtime brings (versions as in requirements.txt, so the local wheel cache
 # serves them); predcomp is deliberately absent.
