@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup book book-strict test lint unit html-checks clean vendor book-student pdf test-all
+.PHONY: setup book test lint unit html-checks clean vendor book-student pdf test-student test-all
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -58,14 +58,18 @@ pdf: setup vendor
 	cp _build/pdf/_build/latex/prediction-is-compression.pdf $(PDF)
 	@echo "Built: $(PDF), $$(pdfinfo $(PDF) | awk '/^Pages/ {print $$2}') pages"
 
-# `make test`, then the student edition and its check, every chapter notebook in a fresh
-# Colab-like runtime, and the PDF. The two extra builds share one notebook execution.
-# (A fresh cache per run: a stale one could hide a change in the package.)
 EXECUTION_CACHE := _build/.test-all-execution-cache
-test-all: test
+
+# The student edition and the check that it holds no solution (CI runs this after `make test`).
+test-student: setup
 	rm -rf $(EXECUTION_CACHE)
 	BOOK_EXECUTION_CACHE=$(EXECUTION_CACHE) $(MAKE) book-student
 	STUDENT_HTML=$(STUDENT_HTML) $(BIN)/pytest tests/test_student.py
+
+# `make test`, then the student edition and its check, every chapter notebook in a fresh
+# Colab-like runtime, and the PDF. The student and PDF builds share one notebook execution.
+# (A fresh cache per run: a stale one could hide a change in the package.)
+test-all: test test-student
 	COLAB_NOTEBOOKS=all $(BIN)/pytest tests/test_colab.py
 	BOOK_EXECUTION_CACHE=$(EXECUTION_CACHE) $(MAKE) pdf
 	@echo "make test-all: all checks passed"

@@ -2,6 +2,7 @@
 # Install the Debian packages a part of the book's toolchain needs, only when something is missing.
 #   _ext/system-deps.sh browser   headless Chromium and Node/npm (browser test, mermaid-cli)
 #   _ext/system-deps.sh pdf       xelatex, xeCJK, Noto CJK and FreeFont fonts, latexmk, pdftoppm
+#   _ext/system-deps.sh bench     7-Zip (its PPMd is a baseline of the compression chapter)
 # Runs apt-get as root, or through sudo; prints what to install by hand when neither works.
 set -euo pipefail
 
@@ -16,6 +17,9 @@ case "${1:-}" in
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     command -v npm >/dev/null 2>&1 || missing+=(npm)
     ;;
+  bench)
+    command -v 7zz >/dev/null 2>&1 || command -v 7z >/dev/null 2>&1 || missing+=(7zip)
+    ;;
   pdf)
     command -v xelatex >/dev/null 2>&1 && command -v latexmk >/dev/null 2>&1 \
       && command -v pdftoppm >/dev/null 2>&1 && kpsewhich xeCJK.sty >/dev/null 2>&1 \
@@ -23,7 +27,7 @@ case "${1:-}" in
       || missing=("${pdf_pkgs[@]}")
     ;;
   *)
-    echo "usage: $0 browser|pdf" >&2
+    echo "usage: $0 browser|bench|pdf" >&2
     exit 2
     ;;
 esac
