@@ -112,8 +112,8 @@ def get_batch(
 class TrainConfig:
     """Training settings; the defaults fit the default :class:`GPTConfig` in about a minute."""
 
-    max_steps: int = 2000
-    batch_size: int = 16
+    max_steps: int = 1500
+    batch_size: int = 32
     lr: float = 4e-3  # peak learning rate
     min_lr: float = 1e-4  # end of the cosine decay
     warmup_steps: int = 50
