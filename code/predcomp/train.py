@@ -5,9 +5,10 @@ it is the number of bits per token an arithmetic coder would spend with the mode
 predictions: training a language model *is* minimizing a code length. On held-out text it is
 reported as **bits per character** (bpc).
 
-The recipe is nanoGPT's: AdamW with decoupled weight decay (not on biases, LayerNorm gains or
-embeddings), a linear warm-up then a cosine decay of the learning rate, gradient-norm
-clipping, seeded sampling of random training windows.
+The recipe follows nanoGPT: AdamW with decoupled weight decay, a linear warm-up then a cosine
+decay of the learning rate, gradient-norm clipping, seeded sampling of random training windows.
+One difference: nanoGPT decays every matrix including the embeddings; here only the weight
+matrices of linear layers are decayed (not biases, LayerNorm gains or embeddings).
 """
 
 from __future__ import annotations
