@@ -46,8 +46,8 @@ from predcomp.transformer.gpt import GPT, GPTConfig
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
-LONG_MODEL = dict(n_layer=2, n_head=4, n_embd=128, block_size=128, dropout=0.0)
-LONG_TRAIN = dict(batch_size=16, lr=4e-3, min_lr=1e-4, warmup_steps=50, eval_interval=500)
+LONG_MODEL = dict(n_layer=4, n_head=4, n_embd=128, block_size=128, dropout=0.0)
+LONG_TRAIN = dict(batch_size=32, lr=3e-3, min_lr=1e-4, warmup_steps=100, eval_interval=250)
 
 
 def run_seq2seq(threads: int) -> dict:
