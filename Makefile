@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
+# Two torch threads spin-waiting on a busy 2-core machine can be 10x slower; passive waiting is not.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: setup book test lint unit html-checks clean vendor book-student pdf test-student test-all
 
