@@ -141,16 +141,22 @@ def conditional_entropy(pxy: ArrayLike, base: float = 2.0) -> float:
     return float(-_xlogy(pxy, py_given_x, base).sum()) + 0.0
 
 
-def cross_entropy(p: ArrayLike, q: ArrayLike, base: float = 2.0) -> float:
-    """Cross-entropy ``H(p, q) = -sum_x p(x) log q(x)``: the mean code length of ``p`` under ``q``.
-
-    It is ``inf`` when ``q`` gives probability 0 to an outcome that ``p`` makes possible.
-    """
+def _check_pair(p: ArrayLike, q: ArrayLike, base: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Validate a base and two distributions over the same outcomes."""
     base = _check_base(base)
     p = _as_distribution(p, "p")
     q = _as_distribution(q, "q")
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
+    return base, p, q
+
+
+def cross_entropy(p: ArrayLike, q: ArrayLike, base: float = 2.0) -> float:
+    """Cross-entropy ``H(p, q) = -sum_x p(x) log q(x)``: the mean code length of ``p`` under ``q``.
+
+    It is ``inf`` when ``q`` gives probability 0 to an outcome that ``p`` makes possible.
+    """
+    base, p, q = _check_pair(p, q, base)
     if ((p > 0) & (q == 0)).any():
         return math.inf
     return float(-_xlogy(p, q, base).sum()) + 0.0
@@ -161,11 +167,7 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, base: float = 2.0) -> float:
 
     It is ``inf`` when ``q`` gives probability 0 to an outcome that ``p`` makes possible.
     """
-    base = _check_base(base)
-    p = _as_distribution(p, "p")
-    q = _as_distribution(q, "q")
-    if p.shape != q.shape:
-        raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
+    base, p, q = _check_pair(p, q, base)
     if ((p > 0) & (q == 0)).any():
         return math.inf
     mask = p > 0
