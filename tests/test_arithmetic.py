@@ -380,3 +380,55 @@ def test_adaptive_frequencies_track_their_counts(increment: int, limit: int) -> 
             counts = (counts + 1) // 2
         assert table.cumulative().tolist() == [0, *np.cumsum(counts).tolist()]
         assert table.cumulative()[-1] <= limit and counts.min() >= 1
+
+
+# --- binary coding (bitwise models) ------------------------------------------------------------
+
+
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(1, 4095)), min_size=0, max_size=400))
+@SLOW_OK
+def test_bits_round_trip_and_cost_what_they_should(case: list[tuple[int, int]]) -> None:
+    enc = ArithmeticEncoder()
+    for bit, p1 in case:
+        enc.encode_bit(bit, p1)
+    data = enc.finish()
+    dec = ArithmeticDecoder(data)
+    assert [dec.decode_bit(p1) for _, p1 in case] == [bit for bit, _ in case]
+    ideal = sum(-math.log2(p1 / 4096 if bit else 1 - p1 / 4096) for bit, p1 in case)
+    assert 8 * len(data) <= ideal + 0.01 * len(case) + 16
+
+
+def test_bits_and_symbols_are_the_same_coder() -> None:
+    """A bit with P(1) = p1 / 4096 is the two-symbol cum [0, p1, 4096] with 1 first."""
+    rng = np.random.default_rng(1)
+    a, b = ArithmeticEncoder(), ArithmeticEncoder()
+    for _ in range(2000):
+        p1, bit = int(rng.integers(1, 4096)), int(rng.integers(0, 2))
+        a.encode_bit(bit, p1)
+        b.encode(np.array([0, p1, 4096]), 1 - bit)
+    assert a.finish() == b.finish()
+
+
+def test_skewed_bits_are_near_ideal() -> None:
+    enc = ArithmeticEncoder()
+    for _ in range(100_000):
+        enc.encode_bit(0, 1)  # P(0) = 4095/4096
+    ideal = 100_000 * -math.log2(4095 / 4096)
+    assert 8 * len(enc.finish()) <= ideal + 16
+
+
+@pytest.mark.parametrize("p1", [0, 4096, -3])
+def test_bit_probability_must_leave_room_for_both_bits(p1: int) -> None:
+    with pytest.raises(ValueError, match="p1"):
+        ArithmeticEncoder().encode_bit(0, p1)
+    with pytest.raises(ValueError, match="p1"):
+        ArithmeticDecoder(b"\x00" * 8).decode_bit(p1)
+    with pytest.raises(ValueError, match="bit"):
+        ArithmeticEncoder().encode_bit(2, 100)
+
+
+def test_bit_decoder_stops_when_data_runs_out() -> None:
+    dec = ArithmeticDecoder(b"\x5a")
+    with pytest.raises(ValueError, match="ended early"):
+        for _ in range(10_000):
+            dec.decode_bit(2048)

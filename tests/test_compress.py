@@ -23,6 +23,7 @@ from predcomp.compress import (
     find_7z,
     format_table,
 )
+from predcomp.models.context_mixing import table_bits_for
 from predcomp.models.registry import MODELS, make_model
 
 ALL = list(MODELS)
@@ -80,6 +81,14 @@ def test_payload_is_within_a_few_bytes_of_the_ideal(model):
     assert code_length(data, model) == pytest.approx(ideal, rel=1e-3)
 
 
+def test_bitwise_payload_is_within_a_few_bytes_of_the_ideal():
+    data = b"she sells sea shells by the sea shore; " * 15 + bytes(range(40))
+    header, payload = unpack(compress(data, "cm"))
+    ideal = code_length(data, "cm")  # the sum of the eight bit costs of every byte
+    assert ideal / 8 <= len(payload) <= ideal / 8 + 4
+    assert header.params["table_bits"] == table_bits_for(len(data))  # sized to the input
+
+
 def test_container_records_model_parameters_and_version():
     header, _ = unpack(compress(b"hello", "ppm", order=3))
     assert header.model == "ppm" and header.length == 5
@@ -113,8 +122,9 @@ def test_bad_parameters_in_container():
         ("uniform", {"alphabet_size": 10**12}),
         ("context", {"order": 10**9}),
         ("mix", {"models": [["order0", {}]] * 10**5}),
+        ("cm", {"table_bits": 40}),
     ],
-    ids=["huge-alphabet", "huge-order", "huge-mix"],
+    ids=["huge-alphabet", "huge-order", "huge-mix", "huge-table"],
 )
 def test_absurd_parameters_are_refused_without_allocating(model, params):
     blob = pack(model, {**params, "predcomp_version": predcomp.__version__}, b"a", b"\0")

@@ -28,6 +28,7 @@ from typing import Any
 import predcomp
 from predcomp.coding.arithmetic import ArithmeticDecoder, ArithmeticEncoder, quantize
 from predcomp.coding.container import ContainerError, pack, unpack, verify
+from predcomp.models.base import BitModel, Model
 from predcomp.models.registry import DEFAULT_MODEL, MODELS, make_model
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "decompress",
     "find_7z",
     "format_table",
+    "model_code_length",
     "ppmd_7z_compress",
     "ppmd_7z_decompress",
     "standard_codecs",
@@ -47,6 +49,8 @@ __all__ = [
 
 #: inputs longer than this (bytes) get a progress bar when ``progress`` is left to ``None``
 PROGRESS_THRESHOLD = 1 << 20
+#: the bits of a byte, most significant first (the order bitwise models code them in)
+_BIT_SHIFTS = (7, 6, 5, 4, 3, 2, 1, 0)
 #: key under which the container records the package version that made it
 _VERSION_KEY = "predcomp_version"
 
@@ -77,15 +81,25 @@ def compress(
     that :func:`decompress` turns back into ``data`` exactly.
     """
     data = _as_bytes(data)
-    m = make_model(model, **params)
+    m = make_model(model, input_length=len(data), **params)
     if m.alphabet_size != 256:
         raise ValueError(f"compressing bytes needs a 256-symbol model, not {m.alphabet_size}")
     header_params = {**m.params(), _VERSION_KEY: predcomp.__version__}
     encoder = ArithmeticEncoder()
-    for i in _steps(len(data), progress, "compress"):
-        symbol = data[i]
-        encoder.encode(quantize(m.predict()), symbol)
-        m.update(symbol)
+    steps = _steps(len(data), progress, "compress")
+    if isinstance(m, BitModel):  # eight binary codings per byte, most significant bit first
+        p_bit, update_bit, encode_bit, bits = m.p_bit, m.update_bit, encoder.encode_bit, m.prob_bits
+        for i in steps:
+            symbol = data[i]
+            for j in _BIT_SHIFTS:
+                bit = (symbol >> j) & 1
+                encode_bit(bit, p_bit(), bits)
+                update_bit(bit)
+    else:
+        for i in steps:
+            symbol = data[i]
+            encoder.encode(quantize(m.predict()), symbol)
+            m.update(symbol)
     return pack(model, header_params, data, encoder.finish())
 
 
@@ -112,20 +126,50 @@ def decompress(blob: bytes, progress: bool | None = None) -> bytes:
         raise ContainerError(f"cannot rebuild the model from the header: {exc}") from None
     decoder = ArithmeticDecoder(payload)
     out = bytearray()
-    for _ in _steps(header.length, progress, "decompress"):
-        symbol = decoder.decode(quantize(m.predict()))
-        m.update(symbol)
-        out.append(symbol)
+    steps = _steps(header.length, progress, "decompress")
+    if isinstance(m, BitModel):
+        p_bit, update_bit, decode_bit, bits = m.p_bit, m.update_bit, decoder.decode_bit, m.prob_bits
+        for _ in steps:
+            symbol = 0
+            for _ in _BIT_SHIFTS:
+                bit = decode_bit(p_bit(), bits)
+                update_bit(bit)
+                symbol = (symbol << 1) | bit
+            out.append(symbol)
+    else:
+        for _ in steps:
+            symbol = decoder.decode(quantize(m.predict()))
+            m.update(symbol)
+            out.append(symbol)
     verify(header, bytes(out))
     return bytes(out)
 
 
 def code_length(data: bytes, model: str = DEFAULT_MODEL, **params: Any) -> float:
-    """The ideal code length in bits, ``sum(-log2 p(x_i | x_<i))``, with the model's floats."""
+    """The ideal code length in bits, ``sum(-log2 p(x_i | x_<i))``, with the model's floats.
+
+    For a bitwise model (:class:`~predcomp.models.base.BitModel`) it is the sum over the
+    eight bits of each byte, the same number by the chain rule, and what the coder codes.
+    """
     data = _as_bytes(data)
-    m = make_model(model, **params)
+    m = make_model(model, input_length=len(data), **params)
+    return model_code_length(data, m)
+
+
+def model_code_length(data: bytes, m: Model) -> float:
+    """:func:`code_length` for a model object ``m`` (which it trains on ``data``)."""
     bits = 0.0
-    for symbol in data:
+    if isinstance(m, BitModel):
+        one = 1 << m.prob_bits
+        log2, p_bit, update_bit = math.log2, m.p_bit, m.update_bit
+        for symbol in _as_bytes(data):
+            for j in _BIT_SHIFTS:
+                bit = (symbol >> j) & 1
+                p = p_bit()
+                bits -= log2(p if bit else one - p)
+                update_bit(bit)
+        return bits + len(data) * 8 * m.prob_bits
+    for symbol in _as_bytes(data):
         bits -= math.log2(float(m.predict()[symbol]))
         m.update(symbol)
     return bits

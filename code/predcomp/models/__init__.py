@@ -4,10 +4,12 @@
   Krichevsky–Trofimov), :class:`ContextModel` (order ``k``);
 * :mod:`~predcomp.models.ppm`: :class:`PPM`, prediction by partial matching;
 * :mod:`~predcomp.models.mix`: :class:`Mixer`, online logistic (geometric) mixing;
+* :mod:`~predcomp.models.context_mixing`: :class:`ContextMixing`, PAQ-style mixing bit by bit;
 * :mod:`~predcomp.models.registry`: every model by name, :func:`make_model`.
 """
 
-from predcomp.models.base import Model
+from predcomp.models.base import BitModel, Model
+from predcomp.models.context_mixing import ContextMixing
 from predcomp.models.counts import Adaptive, ContextModel, Uniform
 from predcomp.models.mix import GeometricMixer, Mixer
 from predcomp.models.ppm import PPM
@@ -18,6 +20,8 @@ __all__ = [
     "MODELS",
     "PPM",
     "Adaptive",
+    "BitModel",
+    "ContextMixing",
     "ContextModel",
     "GeometricMixer",
     "Mixer",

@@ -1,4 +1,4 @@
-"""The protocol every predictive model follows.
+"""The protocol every predictive model follows (and its bitwise refinement).
 
 A model sees a sequence one symbol at a time. Before each symbol it states a probability
 distribution over the whole alphabet (:meth:`Model.predict`); after the symbol is known it
@@ -31,4 +31,25 @@ class Model(Protocol):
 
     def params(self) -> dict[str, Any]:
         """JSON-serializable hyper-parameters that rebuild an identical fresh model."""
+        ...
+
+
+@runtime_checkable
+class BitModel(Model, Protocol):
+    """A byte model that can also be asked one bit at a time, most significant bit first.
+
+    By the chain rule the eight bit probabilities multiply to the byte's probability, so a
+    coder may code eight binary decisions instead of one 256-way choice, which is much cheaper
+    for models that think in bits (:mod:`predcomp.models.context_mixing`).
+    """
+
+    #: :meth:`p_bit` is in units of ``2**-prob_bits``
+    prob_bits: int
+
+    def p_bit(self) -> int:
+        """Probability that the next bit is 1, an integer in ``1 .. 2**prob_bits - 1``."""
+        ...
+
+    def update_bit(self, bit: int) -> None:
+        """Learn the bit that followed the last :meth:`p_bit`."""
         ...

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from predcomp.models.base import Model
+from predcomp.models.context_mixing import ContextMixing, table_bits_for
 from predcomp.models.counts import Adaptive, ContextModel, Uniform
 from predcomp.models.mix import MAX_MODELS, Mixer
 from predcomp.models.ppm import PPM
@@ -33,6 +34,16 @@ def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005, by_previous: bool = True)
     return Mixer([make_model(n, **p) for n, p in specs], lr=lr, by_previous=by_previous)
 
 
+def _cm(input_length: int | None = None, table_bits: int | None = None, **params: Any) -> Model:
+    """A :class:`ContextMixing` whose hash tables are sized to the input unless told."""
+    if table_bits is None:
+        table_bits = 22 if input_length is None else table_bits_for(input_length)
+    return ContextMixing(table_bits=table_bits, **params)
+
+
+#: models whose constructor takes the input's length to size itself
+_SIZED = {"cm"}
+
 #: name -> (one-line description, constructor)
 _FACTORIES: dict[str, tuple[str, Callable[..., Model]]] = {
     "uniform": ("every byte equally likely (8 bits per byte; learns nothing)", Uniform),
@@ -40,6 +51,7 @@ _FACTORIES: dict[str, tuple[str, Callable[..., Model]]] = {
     "context": ("order-k context model with KT/Laplace counts (order=2)", ContextModel),
     "ppm": ("PPM order 4: escapes with SEE, exclusion, update exclusion, inheritance", PPM),
     "mix": ("logistic mixing of PPM orders 2 and 5, weights by previous byte (~2x slower)", _mix),
+    "cm": ("bitwise context mixing (orders 0-4, 6, word, match; SSE), PAQ-style", _cm),
 }
 
 #: model name -> one-line description
@@ -49,13 +61,17 @@ MODELS: dict[str, str] = {name: desc for name, (desc, _) in _FACTORIES.items()}
 DEFAULT_MODEL = "ppm"
 
 
-def make_model(name: str, **params: Any) -> Model:
+def make_model(name: str, *, input_length: int | None = None, **params: Any) -> Model:
     """A fresh model called ``name`` with hyper-parameters ``params``.
 
-    Raises :class:`ValueError` for an unknown name or parameter.
+    ``input_length``, when known, lets a model size its tables to the input (the sizes it
+    chose are in its :meth:`~predcomp.models.base.Model.params`, so a decoder rebuilds the
+    same model from those). Raises :class:`ValueError` for an unknown name or parameter.
     """
     if name not in _FACTORIES:
         raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
+    if name in _SIZED:
+        params["input_length"] = input_length
     try:
         return _FACTORIES[name][1](**params)
     except TypeError as exc:  # an unexpected keyword
@@ -65,6 +81,8 @@ def make_model(name: str, **params: Any) -> Model:
 def name_of(model: Model) -> str:
     """The registry name of ``model`` (for a container header)."""
     for name, (_, factory) in _FACTORIES.items():
-        if factory is type(model) or (name == "mix" and isinstance(model, Mixer)):
+        if factory is type(model) or (
+            (name, type(model)) in (("mix", Mixer), ("cm", ContextMixing))
+        ):
             return name
     raise ValueError(f"{type(model).__name__} is not a registered model")

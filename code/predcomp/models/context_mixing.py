@@ -1,0 +1,340 @@
+"""Bitwise context mixing: a byte as eight yes/no questions, each answered by many models.
+
+The byte models of :mod:`~predcomp.models.ppm` and :mod:`~predcomp.models.mix` predict a
+distribution over 256 symbols. The PAQ family of compressors (Mahoney 2005) and its small
+relative lpaq predict one *bit* at a time instead: a byte is the path from the root to a leaf
+of a binary tree of depth 8, and by the chain rule
+
+.. math:: p(x) = \\prod_{j=1}^{8} p(b_j \\mid b_1 \\ldots b_{j-1}, \\text{earlier bytes}),
+
+so coding the eight bits with their conditional probabilities costs exactly ``-log2 p(x)``. A
+two-symbol alphabet makes everything cheap, so many models can be combined at every bit:
+
+* **context models**, one per context (the last 1, 2, 3, 4 and 6 bytes, the current word,
+  and no context at all). Each maps the context and the bits of the current byte seen so far
+  (``c0``) to a slot of a hash table holding an adaptive probability and a count; the
+  probability moves towards each observed bit by ``1 / (n + 1.6)``, a running average that
+  later settles to a fixed rate so it keeps tracking a changing text;
+* a **match model**: the longest earlier occurrence of the last few bytes predicts that the
+  byte which followed it then follows now; how much to believe it is learned per match
+  length;
+* a **mixer**: the predictions are added in the logistic (stretch) domain,
+  ``p = squash(sum_i w_i stretch(p_i))``, with one weight vector per ``c0``, and the weights
+  follow the gradient of the code length, ``w_i += lr * (bit - p) * stretch(p_i)`` (this is
+  :class:`~predcomp.models.mix.GeometricMixer` for a two-symbol alphabet);
+* two **adaptive probability maps** (secondary symbol estimation): the mixer's output is
+  refined by what actually happened after similar outputs in the same small context (``c0``,
+  and ``c0`` with the previous byte), and averaged with it.
+
+All arithmetic is on integers, probabilities in units of ``1/4096`` as in PAQ, so the encoder
+and the decoder compute the same numbers on every machine (no floating point, no ``log``).
+
+The model offers two interfaces. :meth:`ContextMixing.p_bit` / :meth:`ContextMixing.update_bit`
+is the binary one the compressor uses (eight binary codings per byte).
+:meth:`ContextMixing.predict` / :meth:`ContextMixing.update` is the book's byte
+:class:`~predcomp.models.base.Model` protocol: it asks the 255 questions of the whole tree to
+give the distribution of the next byte, which is exact but 255 times slower than coding.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from operator import mul
+from typing import Any
+
+import numpy as np
+
+__all__ = ["PROB_BITS", "ContextMixing", "squash", "stretch", "table_bits_for"]
+
+#: probabilities are integers in ``1 .. 2**PROB_BITS - 1``, in units of ``2**-PROB_BITS``
+PROB_BITS = 12
+_ONE = 1 << PROB_BITS
+
+# --- squash and stretch, in integers ------------------------------------------------------------
+# squash(d) = 4096 / (1 + exp(-d / 256)) for d in -2047..2047, by linear interpolation in a
+# table of 33 values (PAQ's); stretch is its inverse, tabulated. Integers only, so both sides
+# of the coder get identical numbers everywhere.
+_KNOTS = (1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047, 2549,
+          2994, 3348, 3607, 3785, 3901, 3975, 4022, 4050, 4068, 4079, 4085, 4089, 4092, 4093,
+          4094)  # fmt: skip
+
+
+def _squash(d: int) -> int:
+    if d > 2047:
+        return 4095
+    if d < -2047:
+        return 1
+    w, i = d & 127, (d >> 7) + 16
+    return (_KNOTS[i] * (128 - w) + _KNOTS[i + 1] * w + 64) >> 7
+
+
+_SQUASH = [_squash(d) for d in range(-2048, 2048)]  # index d + 2048
+_STRETCH = [0] * _ONE  # the smallest d with squash(d) >= p, for p = 0 .. 4095
+_prev = 0
+for _d in range(-2047, 2048):
+    _v = _squash(_d)
+    for _p in range(_prev, _v + 1):
+        _STRETCH[_p] = _d
+    _prev = _v + 1
+for _p in range(_prev, _ONE):
+    _STRETCH[_p] = 2047
+del _prev, _d, _v, _p
+
+
+def squash(d: int) -> int:
+    """``4096 / (1 + e^(-d/256))`` as an integer in 1..4095 (the logistic function)."""
+    return _SQUASH[max(-2048, min(2047, int(d))) + 2048]
+
+
+def stretch(p: int) -> int:
+    """``256 ln(p / (4096 - p))`` as an integer in -2047..2047: the inverse of :func:`squash`."""
+    if not 0 <= p < _ONE:
+        raise ValueError(f"p must be in 0..{_ONE - 1}, got {p}")
+    return _STRETCH[p]
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+_MAX_ORDER = 8  # contexts are read from the last eight bytes
+_COUNT_LIMIT = 255  # counts live in 8 bits
+# rate for a count n: the probability moves by (bit - p) / (n + 1.6)
+_RATES = [int(65536 / (n + 1.6)) for n in range(_COUNT_LIMIT + 1)]
+_MATCH_MIN = 6  # a match needs this many equal bytes before it predicts
+_MATCH_MAX = 31  # match lengths are bucketed up to here
+_HASH_MUL = 0x9E3779B97F4A7C15  # Fibonacci hashing (odd, 64 bits)
+_C0_MUL = 0x2F0B3  # spreads the partial byte over the table (odd: a bijection on indexes)
+_MASK64 = (1 << 64) - 1
+_ORDER0_BASE = 0x5BD1E995  # where order 0 (no context) starts in the table
+_APM_RATE = 7  # adaptive probability maps move 1/2**7 of the way
+_MAX_TABLE_BITS = 24  # 2**24 slots of 4 bytes: 64 MB
+
+
+def table_bits_for(length: int) -> int:
+    """Size (log2 of slots) of the shared hash table for ``length`` input bytes: 16 .. 24.
+
+    About two slots for each (byte, bit, context) of the input, so that a small input does not
+    allocate the 64 MB a long one needs.
+    """
+    need = max(1, 2 * 8 * 7 * int(length))
+    return max(16, min(_MAX_TABLE_BITS, (need - 1).bit_length()))
+
+
+class ContextMixing:
+    """Bitwise context mixing of order-``k`` contexts, a word context and a match model.
+
+    ``orders`` are the byte contexts (order 0 is always included); ``word`` adds the current
+    word (letters since the last non-letter); ``match`` adds the match model; ``apm`` the two
+    adaptive probability maps. All contexts share one hash table of ``2**table_bits`` slots
+    of 4 bytes; ``lr`` is the mixer's learning rate and ``limit`` the largest count (so
+    ``1 / (limit + 1.6)`` is the slowest adaptation rate).
+    """
+
+    alphabet_size = 256
+    prob_bits = PROB_BITS
+
+    def __init__(
+        self,
+        orders: Sequence[int] = (1, 2, 3, 4, 6),
+        word: bool = True,
+        match: bool = True,
+        apm: bool = True,
+        table_bits: int = _MAX_TABLE_BITS,
+        lr: int = 10,
+        limit: int = 127,
+    ) -> None:
+        orders = list(orders)
+        if not all(isinstance(k, int) and not isinstance(k, bool) for k in orders) or not all(
+            1 <= k <= _MAX_ORDER for k in orders
+        ):
+            raise ValueError(f"orders must be integers in 1..{_MAX_ORDER}, got {orders!r}")
+        if len(set(orders)) != len(orders):
+            raise ValueError(f"orders must be distinct, got {orders!r}")
+        for name, value, lo, hi in (
+            ("table_bits", table_bits, 10, _MAX_TABLE_BITS),
+            ("lr", lr, 0, 1000),
+            ("limit", limit, 1, _COUNT_LIMIT),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+                raise ValueError(f"{name} must be an integer in {lo}..{hi}, got {value!r}")
+        self.orders = sorted(orders)
+        self.word, self.match, self.apm = bool(word), bool(match), bool(apm)
+        self.table_bits, self.lr, self.limit = table_bits, lr, limit
+
+        # Context models: order 0, the orders asked for, the word. Their slots share one hash
+        # table; a slot holds (probability << 8) | count, the probability in units of 2**-16.
+        self._table = array("I", [32768 << 8]) * (1 << table_bits)  # probability 1/2, count 0
+        self._mask = (1 << table_bits) - 1
+        self._bases = [0] * (1 + len(self.orders) + self.word)  # context hashes for this byte
+        self._slots: list[int] = []  # the slots used for the current bit
+        # Mixer: one input per context model, the match model, and a constant bias input.
+        self._n_inputs = len(self._bases) + 2
+        self._weights = [[16384] * self._n_inputs for _ in range(256)]  # 16.16 fixed point
+        self._inputs: list[int] = []
+        self._p_mix = 2048
+        # Match model: the history, where each 6-byte string last ended, the current match.
+        self._buf = bytearray()
+        self._last_seen: dict[int, int] = {}
+        self._match_ptr = 0
+        self._match_len = 0
+        self._match_slot = -1  # which (length, expected bit) statistics the bit used
+        self._match_p = [32768] * (2 * (_MATCH_MAX + 1))  # units of 2**-16
+        # Adaptive probability maps: 33 knots over stretch(p) for each context, flattened.
+        knots = [_squash((i - 16) * 128) * 16 for i in range(33)]  # units of 2**-16
+        self._apm1 = knots * 256  # context: c0
+        self._apm2 = knots * (1 << 16)  # context: c0 and the previous byte
+        self._apm_at = (0, 0)  # the knots nearest to the last prediction, in each map
+        self._hist = 0  # the last eight bytes, the latest in the low byte
+        self._word = 0  # hash of the current word
+        self._c0 = 1  # 1 followed by the bits of the current byte seen so far
+        self._new_byte()
+
+    # --- the binary interface ---------------------------------------------------------------
+
+    def p_bit(self) -> int:
+        """Probability that the next bit is 1, in units of 1/4096 (an integer in 1..4095)."""
+        c0, t, mask = self._c0, self._table, self._mask
+        off = c0 * _C0_MUL
+        slots = self._slots = [(b + off) & mask for b in self._bases]
+        inputs = [_STRETCH[t[i] >> 12] for i in slots]
+        inputs.append(self._match_input(c0))
+        inputs.append(256)  # bias
+        self._inputs = inputs
+        dot = sum(map(mul, self._weights[c0], inputs)) >> 16
+        p = self._p_mix = _SQUASH[max(-2047, min(2047, dot)) + 2048]
+        if self.apm:
+            s = _STRETCH[p] + 2048  # 1 .. 4095: 32 intervals of 128 between 33 knots
+            lo, w = s >> 7, s & 127
+            i1 = 33 * c0 + lo
+            i2 = 33 * (c0 | (self._hist & 255) << 8) + lo
+            a1, a2 = self._apm1, self._apm2
+            p1 = (a1[i1] * (128 - w) + a1[i1 + 1] * w) >> 11
+            p2 = (a2[i2] * (128 - w) + a2[i2 + 1] * w) >> 11
+            near = w >> 6  # 0 or 1: the knot nearer to s learns
+            self._apm_at = (i1 + near, i2 + near)
+            p = (2 * p + p1 + p2 + 2) >> 2
+            p = 1 if p < 1 else 4095 if p > 4095 else p
+        return p
+
+    def update_bit(self, bit: int) -> None:
+        """Learn the bit that followed the last :meth:`p_bit` (call that first)."""
+        if bit != 0 and bit != 1:
+            raise ValueError(f"a bit is 0 or 1, got {bit!r}")
+        if not self._slots:
+            raise ValueError("update_bit() needs a p_bit() first")
+        c0 = self._c0
+        # Mixer: one gradient step on the code length of this bit.
+        err = ((bit << 12) - self._p_mix) * self.lr
+        w = self._weights[c0]
+        self._weights[c0] = [wi + ((x * err) >> 14) for wi, x in zip(w, self._inputs, strict=True)]
+        # Context models: move each slot's probability towards the bit.
+        t, target, rates, limit = self._table, bit << 16, _RATES, self.limit
+        for i in self._slots:
+            s = t[i]
+            n, p = s & 255, s >> 8
+            t[i] = ((p + (((target - p) * rates[n]) >> 16)) << 8) | (n + (n < limit))
+        self._slots = []
+        if self._match_slot >= 0:
+            q = self._match_p[self._match_slot]
+            self._match_p[self._match_slot] = q + (((target - q) * 1000) >> 16)
+        if self.apm:
+            i1, i2 = self._apm_at
+            a1, a2 = self._apm1, self._apm2
+            a1[i1] += (target - a1[i1]) >> _APM_RATE
+            a2[i2] += (target - a2[i2]) >> _APM_RATE
+        c0 = (c0 << 1) | bit
+        if c0 >= 256:
+            self._end_byte(c0 & 255)
+            c0 = 1
+        self._c0 = c0
+
+    # --- the byte Model protocol ------------------------------------------------------------
+
+    def predict(self) -> np.ndarray:
+        """The distribution of the next byte: the 255 bit probabilities of the whole tree."""
+        if self._c0 != 1:
+            raise ValueError("predict() is for byte boundaries; the model is inside a byte")
+        node = np.zeros(512)  # node[c0] = probability of reaching c0
+        node[1] = 1.0
+        for c0 in range(1, 256):
+            self._c0 = c0
+            p1 = self.p_bit() / _ONE
+            node[2 * c0 + 1] = node[c0] * p1
+            node[2 * c0] = node[c0] * (1.0 - p1)
+        self._c0 = 1
+        self._slots = []
+        return node[256:]
+
+    def update(self, symbol: int) -> None:
+        """Learn the byte ``symbol``: its eight bits, most significant first."""
+        if not 0 <= symbol < 256:
+            raise ValueError(f"symbol {symbol} outside 0..255")
+        if self._c0 != 1:
+            raise ValueError("update() is for byte boundaries; the model is inside a byte")
+        for j in range(7, -1, -1):
+            self.p_bit()
+            self.update_bit((symbol >> j) & 1)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "orders": list(self.orders),
+            "word": self.word,
+            "match": self.match,
+            "apm": self.apm,
+            "table_bits": self.table_bits,
+            "lr": self.lr,
+            "limit": self.limit,
+        }
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _match_input(self, c0: int) -> int:
+        """The match model's stretched prediction for the next bit (0 when it has none)."""
+        self._match_slot = -1
+        if not self._match_len:
+            return 0
+        expected = self._buf[self._match_ptr] | 256
+        known = c0.bit_length() - 1  # bits of the current byte seen so far
+        if expected >> (8 - known) != c0:  # the byte has already gone another way
+            return 0
+        bit = (expected >> (7 - known)) & 1
+        slot = self._match_slot = 2 * min(self._match_len, _MATCH_MAX) + bit
+        return _STRETCH[self._match_p[slot] >> 4]
+
+    def _end_byte(self, c: int) -> None:
+        self._hist = hist = ((self._hist << 8) | c) & _MASK64
+        if 65 <= c <= 90 or 97 <= c <= 122:  # a letter: extend the word (case-folded)
+            self._word = (self._word * 263 + (c | 32)) & 0xFFFFFFFF
+        else:
+            self._word = 0
+        if self.match:
+            buf = self._buf
+            buf.append(c)
+            if self._match_len:  # the match goes on if it predicted this byte
+                if buf[self._match_ptr] == c:
+                    self._match_len += 1
+                    self._match_ptr += 1
+                else:
+                    self._match_len = 0
+            n = len(buf)
+            if n >= _MATCH_MIN:
+                key = hist & ((1 << (8 * _MATCH_MIN)) - 1)
+                if not self._match_len:
+                    ptr = self._last_seen.get(key)
+                    if ptr is not None:  # measure the match backwards
+                        length = 0
+                        longest = min(_MATCH_MAX, ptr)
+                        while length < longest and buf[ptr - length - 1] == buf[n - length - 1]:
+                            length += 1
+                        self._match_len, self._match_ptr = length, ptr
+                self._last_seen[key] = n
+        self._new_byte()
+
+    def _new_byte(self) -> None:
+        hist, bases = self._hist, self._bases
+        bases[0] = _ORDER0_BASE
+        for j, k in enumerate(self.orders, start=1):
+            context = (hist & ((1 << (8 * k)) - 1)) + (k << 64)
+            bases[j] = ((context * _HASH_MUL) & _MASK64) >> 20
+        if self.word:
+            bases[-1] = (((self._word + (1 << 40)) * _HASH_MUL) & _MASK64) >> 20
