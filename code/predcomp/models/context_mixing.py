@@ -39,7 +39,7 @@ give the distribution of the next byte, which is exact but 255 times slower than
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from operator import mul
 from typing import Any
 
@@ -100,6 +100,7 @@ _MAX_ORDER = 8  # contexts are read from the last eight bytes
 _COUNT_LIMIT = 255  # counts live in 8 bits
 # rate for a count n: the probability moves by (bit - p) / (n + 1.6)
 _RATES = [int(65536 / (n + 1.6)) for n in range(_COUNT_LIMIT + 1)]
+_QUERY = 2  # a message of _QUERY + c to the model's generator asks for node c's prediction
 _MATCH_MIN = 6  # a match needs this many equal bytes before it predicts
 _MATCH_MAX = 31  # match lengths are bucketed up to here
 _HASH_MUL = 0x9E3779B97F4A7C15  # Fibonacci hashing (odd, 64 bits)
@@ -161,92 +162,26 @@ class ContextMixing:
         self.word, self.match, self.apm = bool(word), bool(match), bool(apm)
         self.table_bits, self.lr, self.limit = table_bits, lr, limit
 
-        # Context models: order 0, the orders asked for, the word. Their slots share one hash
-        # table; a slot holds (probability << 8) | count, the probability in units of 2**-16.
-        self._table = array("I", [32768 << 8]) * (1 << table_bits)  # probability 1/2, count 0
-        self._mask = (1 << table_bits) - 1
-        self._bases = [0] * (1 + len(self.orders) + self.word)  # context hashes for this byte
-        self._slots: list[int] = []  # the slots used for the current bit
-        # Mixer: one input per context model, the match model, and a constant bias input.
-        self._n_inputs = len(self._bases) + 2
-        self._weights = [[16384] * self._n_inputs for _ in range(256)]  # 16.16 fixed point
-        self._inputs: list[int] = []
-        self._p_mix = 2048
-        # Match model: the history, where each 6-byte string last ended, the current match.
-        self._buf = bytearray()
-        self._last_seen: dict[int, int] = {}
-        self._match_ptr = 0
-        self._match_len = 0
-        self._match_slot = -1  # which (length, expected bit) statistics the bit used
-        self._match_p = [32768] * (2 * (_MATCH_MAX + 1))  # units of 2**-16
-        # Adaptive probability maps: 33 knots over stretch(p) for each context, flattened.
-        knots = [_squash((i - 16) * 128) * 16 for i in range(33)]  # units of 2**-16
-        self._apm1 = knots * 256  # context: c0
-        self._apm2 = knots * (1 << 16)  # context: c0 and the previous byte
-        self._apm_at = (0, 0)  # the knots nearest to the last prediction, in each map
-        self._hist = 0  # the last eight bytes, the latest in the low byte
-        self._word = 0  # hash of the current word
+        # The model's working state lives in the local variables of one generator, `_run`,
+        # which Python runs much faster than attribute look-ups: it yields the probability of
+        # the next bit and is sent the bit that occurred (or a node to predict at instead).
+        self._run_state = self._run()
+        self._p = next(self._run_state)
         self._c0 = 1  # 1 followed by the bits of the current byte seen so far
-        self._new_byte()
 
     # --- the binary interface ---------------------------------------------------------------
 
     def p_bit(self) -> int:
         """Probability that the next bit is 1, in units of 1/4096 (an integer in 1..4095)."""
-        c0, t, mask = self._c0, self._table, self._mask
-        off = c0 * _C0_MUL
-        slots = self._slots = [(b + off) & mask for b in self._bases]
-        inputs = [_STRETCH[t[i] >> 12] for i in slots]
-        inputs.append(self._match_input(c0))
-        inputs.append(256)  # bias
-        self._inputs = inputs
-        dot = sum(map(mul, self._weights[c0], inputs)) >> 16
-        p = self._p_mix = _SQUASH[max(-2047, min(2047, dot)) + 2048]
-        if self.apm:
-            s = _STRETCH[p] + 2048  # 1 .. 4095: 32 intervals of 128 between 33 knots
-            lo, w = s >> 7, s & 127
-            i1 = 33 * c0 + lo
-            i2 = 33 * (c0 | (self._hist & 255) << 8) + lo
-            a1, a2 = self._apm1, self._apm2
-            p1 = (a1[i1] * (128 - w) + a1[i1 + 1] * w) >> 11
-            p2 = (a2[i2] * (128 - w) + a2[i2 + 1] * w) >> 11
-            near = w >> 6  # 0 or 1: the knot nearer to s learns
-            self._apm_at = (i1 + near, i2 + near)
-            p = (2 * p + p1 + p2 + 2) >> 2
-            p = 1 if p < 1 else 4095 if p > 4095 else p
-        return p
+        return self._p
 
     def update_bit(self, bit: int) -> None:
-        """Learn the bit that followed the last :meth:`p_bit` (call that first)."""
+        """Learn that the next bit was ``bit``; the model moves on to the following bit."""
         if bit != 0 and bit != 1:
             raise ValueError(f"a bit is 0 or 1, got {bit!r}")
-        if not self._slots:
-            raise ValueError("update_bit() needs a p_bit() first")
-        c0 = self._c0
-        # Mixer: one gradient step on the code length of this bit.
-        err = ((bit << 12) - self._p_mix) * self.lr
-        w = self._weights[c0]
-        self._weights[c0] = [wi + ((x * err) >> 14) for wi, x in zip(w, self._inputs, strict=True)]
-        # Context models: move each slot's probability towards the bit.
-        t, target, rates, limit = self._table, bit << 16, _RATES, self.limit
-        for i in self._slots:
-            s = t[i]
-            n, p = s & 255, s >> 8
-            t[i] = ((p + (((target - p) * rates[n]) >> 16)) << 8) | (n + (n < limit))
-        self._slots = []
-        if self._match_slot >= 0:
-            q = self._match_p[self._match_slot]
-            self._match_p[self._match_slot] = q + (((target - q) * 1000) >> 16)
-        if self.apm:
-            i1, i2 = self._apm_at
-            a1, a2 = self._apm1, self._apm2
-            a1[i1] += (target - a1[i1]) >> _APM_RATE
-            a2[i2] += (target - a2[i2]) >> _APM_RATE
-        c0 = (c0 << 1) | bit
-        if c0 >= 256:
-            self._end_byte(c0 & 255)
-            c0 = 1
-        self._c0 = c0
+        self._p = self._run_state.send(bit)
+        c0 = (self._c0 << 1) | bit
+        self._c0 = 1 if c0 >= 256 else c0
 
     # --- the byte Model protocol ------------------------------------------------------------
 
@@ -256,13 +191,12 @@ class ContextMixing:
             raise ValueError("predict() is for byte boundaries; the model is inside a byte")
         node = np.zeros(512)  # node[c0] = probability of reaching c0
         node[1] = 1.0
+        ask = self._run_state.send
         for c0 in range(1, 256):
-            self._c0 = c0
-            p1 = self.p_bit() / _ONE
+            p1 = ask(_QUERY + c0) / _ONE  # predicts at node c0, learns nothing
             node[2 * c0 + 1] = node[c0] * p1
             node[2 * c0] = node[c0] * (1.0 - p1)
-        self._c0 = 1
-        self._slots = []
+        self._p = ask(_QUERY + 1)  # back at the root, ready for the real first bit
         return node[256:]
 
     def update(self, symbol: int) -> None:
@@ -272,7 +206,6 @@ class ContextMixing:
         if self._c0 != 1:
             raise ValueError("update() is for byte boundaries; the model is inside a byte")
         for j in range(7, -1, -1):
-            self.p_bit()
             self.update_bit((symbol >> j) & 1)
 
     def params(self) -> dict[str, Any]:
@@ -286,55 +219,124 @@ class ContextMixing:
             "limit": self.limit,
         }
 
-    # --- internals --------------------------------------------------------------------------
+    # --- the model itself -------------------------------------------------------------------
 
-    def _match_input(self, c0: int) -> int:
-        """The match model's stretched prediction for the next bit (0 when it has none)."""
-        self._match_slot = -1
-        if not self._match_len:
-            return 0
-        expected = self._buf[self._match_ptr] | 256
-        known = c0.bit_length() - 1  # bits of the current byte seen so far
-        if expected >> (8 - known) != c0:  # the byte has already gone another way
-            return 0
-        bit = (expected >> (7 - known)) & 1
-        slot = self._match_slot = 2 * min(self._match_len, _MATCH_MAX) + bit
-        return _STRETCH[self._match_p[slot] >> 4]
+    def _run(self) -> Generator[int, int, None]:
+        """Predict bit after bit: yield ``P(1)`` in units of 1/4096, receive the bit.
 
-    def _end_byte(self, c: int) -> None:
-        self._hist = hist = ((self._hist << 8) | c) & _MASK64
-        if 65 <= c <= 90 or 97 <= c <= 122:  # a letter: extend the word (case-folded)
-            self._word = (self._word * 263 + (c | 32)) & 0xFFFFFFFF
-        else:
-            self._word = 0
-        if self.match:
-            buf = self._buf
-            buf.append(c)
-            if self._match_len:  # the match goes on if it predicted this byte
-                if buf[self._match_ptr] == c:
-                    self._match_len += 1
-                    self._match_ptr += 1
+        Receiving ``_QUERY + c`` instead of a bit means "predict at node ``c`` of the current
+        byte's tree", without learning (:meth:`predict` walks the tree that way).
+        """
+        squash, stretch = _SQUASH, _STRETCH
+        lr, limit, rates = self.lr, self.limit, _RATES
+        use_word, use_match, use_apm = self.word, self.match, self.apm
+        orders = [(k, (1 << (8 * k)) - 1, k << 64) for k in self.orders]
+        # Context models: order 0, the orders asked for, the word. Their slots share one hash
+        # table; a slot holds (probability << 8) | count, the probability in units of 2**-16.
+        table = array("I", [32768 << 8]) * (1 << self.table_bits)  # probability 1/2, count 0
+        mask = (1 << self.table_bits) - 1
+        bases = [0] * (1 + len(orders) + use_word)  # where each context's slots start
+        # Mixer: one weight vector (16.16 fixed point) per partial byte c0, one weight per
+        # input: the context models, the match model and a constant bias.
+        weights = [[16384] * (len(bases) + 2) for _ in range(256)]
+        # Match model: the history, where each 6-byte string last ended, the current match,
+        # and what a match of each length predicting each bit turned out to be worth.
+        buf = bytearray()
+        last_seen: dict[int, int] = {}
+        match_ptr = match_len = 0
+        match_p = [32768] * (2 * (_MATCH_MAX + 1))  # units of 2**-16
+        # Adaptive probability maps: 33 knots over stretch(p) per context, flattened.
+        knots = [_squash((i - 16) * 128) * 16 for i in range(33)]  # units of 2**-16
+        apm1 = knots * 256  # context: c0
+        apm2 = knots * (1 << 16)  # context: c0 and the previous byte
+        hist = word = 0  # the last eight bytes (the latest lowest); a hash of the current word
+        c0 = 1
+        while True:
+            # --- a new byte: hash each context once; the bits of the byte pick slots near it
+            bases[0] = _ORDER0_BASE
+            for j, (_, low_bytes, tag) in enumerate(orders, start=1):
+                bases[j] = ((((hist & low_bytes) + tag) * _HASH_MUL) & _MASK64) >> 20
+            if use_word:
+                bases[-1] = (((word + (1 << 40)) * _HASH_MUL) & _MASK64) >> 20
+            expected = buf[match_ptr] | 256 if match_len else 0  # the byte the match predicts
+            prev = (hist & 255) << 8
+            while c0 < 256:
+                # --- predict: each model's stretched probability, mixed, then refined
+                off = c0 * _C0_MUL
+                slots = [(b + off) & mask for b in bases]
+                inputs = [stretch[table[i] >> 12] for i in slots]
+                match_slot = -1
+                if expected:
+                    known = c0.bit_length() - 1  # bits of the byte seen so far
+                    if expected >> (8 - known) == c0:  # the byte has not left the match
+                        match_slot = 2 * min(match_len, _MATCH_MAX) + (
+                            (expected >> (7 - known)) & 1
+                        )
+                        inputs.append(stretch[match_p[match_slot] >> 4])
+                    else:
+                        inputs.append(0)
                 else:
-                    self._match_len = 0
-            n = len(buf)
-            if n >= _MATCH_MIN:
-                key = hist & ((1 << (8 * _MATCH_MIN)) - 1)
-                if not self._match_len:
-                    ptr = self._last_seen.get(key)
-                    if ptr is not None:  # measure the match backwards
-                        length = 0
-                        longest = min(_MATCH_MAX, ptr)
-                        while length < longest and buf[ptr - length - 1] == buf[n - length - 1]:
-                            length += 1
-                        self._match_len, self._match_ptr = length, ptr
-                self._last_seen[key] = n
-        self._new_byte()
-
-    def _new_byte(self) -> None:
-        hist, bases = self._hist, self._bases
-        bases[0] = _ORDER0_BASE
-        for j, k in enumerate(self.orders, start=1):
-            context = (hist & ((1 << (8 * k)) - 1)) + (k << 64)
-            bases[j] = ((context * _HASH_MUL) & _MASK64) >> 20
-        if self.word:
-            bases[-1] = (((self._word + (1 << 40)) * _HASH_MUL) & _MASK64) >> 20
+                    inputs.append(0)
+                inputs.append(256)  # the bias input
+                w = weights[c0]
+                dot = sum(map(mul, w, inputs)) >> 16
+                p_mix = squash[(2047 if dot > 2047 else -2047 if dot < -2047 else dot) + 2048]
+                p = p_mix
+                if use_apm:
+                    s = stretch[p_mix] + 2048  # 1 .. 4095: 32 intervals of 128 between knots
+                    lo, frac = s >> 7, s & 127
+                    i1, i2 = 33 * c0 + lo, 33 * (c0 | prev) + lo
+                    p1 = (apm1[i1] * (128 - frac) + apm1[i1 + 1] * frac) >> 11
+                    p2 = (apm2[i2] * (128 - frac) + apm2[i2 + 1] * frac) >> 11
+                    p = (2 * p_mix + p1 + p2 + 2) >> 2
+                    p = 1 if p < 1 else 4095 if p > 4095 else p
+                bit = yield p
+                if bit >= _QUERY:  # predict at another node instead (see predict())
+                    c0 = bit - _QUERY
+                    continue
+                # --- learn: the mixer, each context slot, the match statistics, the APMs
+                err = ((bit << 12) - p_mix) * lr
+                weights[c0] = [wi + ((x * err) >> 14) for wi, x in zip(w, inputs, strict=True)]
+                target = bit << 16
+                for i in slots:
+                    v = table[i]
+                    n, q = v & 255, v >> 8
+                    table[i] = ((q + (((target - q) * rates[n]) >> 16)) << 8) | (n + (n < limit))
+                if match_slot >= 0:
+                    q = match_p[match_slot]
+                    match_p[match_slot] = q + (((target - q) * 1000) >> 16)
+                if use_apm:
+                    near = frac >> 6  # the knot nearer to s learns
+                    apm1[i1 + near] += (target - apm1[i1 + near]) >> _APM_RATE
+                    apm2[i2 + near] += (target - apm2[i2 + near]) >> _APM_RATE
+                c0 = (c0 << 1) | bit
+            # --- the byte is complete: history, word, match model
+            c = c0 & 255
+            c0 = 1
+            hist = ((hist << 8) | c) & _MASK64
+            if 65 <= c <= 90 or 97 <= c <= 122:  # a letter: extend the word (case-folded)
+                word = (word * 263 + (c | 32)) & 0xFFFFFFFF
+            else:
+                word = 0
+            if use_match:
+                buf.append(c)
+                if match_len:  # the match goes on if it predicted this byte
+                    if buf[match_ptr] == c:
+                        match_len += 1
+                        match_ptr += 1
+                    else:
+                        match_len = 0
+                n = len(buf)
+                if n >= _MATCH_MIN:
+                    key = hist & ((1 << (8 * _MATCH_MIN)) - 1)
+                    if not match_len:
+                        ptr = last_seen.get(key)
+                        if ptr is not None:  # measure the match backwards
+                            longest = min(_MATCH_MAX, ptr)
+                            while (
+                                match_len < longest
+                                and buf[ptr - match_len - 1] == buf[n - match_len - 1]
+                            ):
+                                match_len += 1
+                            match_ptr = ptr
+                    last_seen[key] = n
