@@ -160,7 +160,7 @@ def test_match_model_finds_a_long_repeat():
 
 
 def test_each_part_helps_on_text():
-    """Removing the word model, the match model or the APMs costs bits on English."""
+    """Removing the word model, the match model or the APM costs bits on English."""
     from predcomp import data as corpora
 
     try:

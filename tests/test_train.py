@@ -173,3 +173,25 @@ def test_time_budget_schedule():
     assert h.lr[2] > 0.9 * cfg.lr and h.lr[-1] < 0.5 * cfg.lr
     assert all(a >= b for a, b in itertools.pairwise(h.lr[2:]))
     assert lr_at(10, cfg, progress=1.0) == pytest.approx(cfg.min_lr)
+
+
+def test_time_limit_reschedules_a_run_too_slow_for_it():
+    d = char_data(TEXT)
+    cfg = TrainConfig(
+        max_steps=10**6, time_limit=1.0, batch_size=4, warmup_steps=2, eval_interval=0
+    )
+    h = train(tiny(len(d.vocab)), d, cfg, progress=False)
+    assert h.rescheduled_at == 25  # decided after timing steps 5..25
+    assert 1.0 <= h.seconds < 1.5 and len(h.steps) < 10**6
+    assert h.lr[-1] < 0.5 * cfg.lr  # the cosine was finished in the time available
+
+
+def test_time_limit_leaves_a_fast_enough_run_unchanged():
+    d = char_data(TEXT)
+    base = dict(max_steps=40, batch_size=4, warmup_steps=2, eval_interval=0)
+    torch.manual_seed(0)
+    a = train(tiny(len(d.vocab)), d, TrainConfig(**base), progress=False)
+    torch.manual_seed(0)
+    b = train(tiny(len(d.vocab)), d, TrainConfig(**base, time_limit=3600.0), progress=False)
+    assert b.rescheduled_at is None and len(b.steps) == 40
+    assert a.train_bpc == b.train_bpc and a.val_bpc == b.val_bpc

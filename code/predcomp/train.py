@@ -33,6 +33,8 @@ from predcomp.transformer.gpt import GPT, GPTConfig
 from predcomp.transformer.positional import LearnedPositionalEmbedding
 
 LN2 = math.log(2.0)
+#: train() times these steps to decide whether max_steps fits in TrainConfig.time_limit
+_PROBE = (5, 25)
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -124,7 +126,9 @@ class TrainConfig:
     eval_interval: int = 250  # steps between held-out evaluations (0: only at the end)
     eval_tokens: int = 32768  # held-out tokens per intermediate evaluation
     seed: int = 1337
-    time_limit: float | None = None  # seconds; stop early if exceeded (breaks reproducibility)
+    # seconds: if the first steps show that max_steps would take longer, the run becomes a
+    # time-budgeted one ending at time_limit (see train); a machine fast enough is unaffected
+    time_limit: float | None = None
     # seconds: train for this long instead of max_steps, the cosine following elapsed time
     time_budget: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -205,6 +209,8 @@ class History:
     val_bpc: list[float] = field(default_factory=list)
     seconds: float = 0.0  # wall-clock time of the training steps (evaluations excluded)
     tokens: int = 0  # training tokens processed
+    # the step at which a too-slow run switched to TrainConfig.time_limit as its time budget
+    rescheduled_at: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -226,6 +232,7 @@ def train(
     gen = torch.Generator().manual_seed(cfg.seed)
     opt = configure_optimizer(model, cfg.lr, cfg.weight_decay, cfg.betas)
     hist = History()
+    probe_start = 0.0  # hist.seconds after the first _PROBE[0] steps
     T = model.config.block_size
     model.train()
     budget = cfg.time_budget
@@ -257,8 +264,18 @@ def train(
             bar.set_postfix(bpc=f"{hist.train_bpc[-1]:.3f}")
         if callback is not None:
             callback(step, hist)
-        if cfg.time_limit is not None and hist.seconds > cfg.time_limit:
-            break
+        if cfg.time_limit is not None and budget is None:
+            # A machine too slow for max_steps within time_limit (measured on steps
+            # _PROBE[0].._PROBE[1], after the first, slower ones) finishes the schedule in
+            # time instead: the cosine then follows elapsed time, as with time_budget.
+            if step + 1 == _PROBE[0]:
+                probe_start = hist.seconds
+            elif step + 1 == _PROBE[1]:
+                per_step = (hist.seconds - probe_start) / (_PROBE[1] - _PROBE[0])
+                if hist.seconds + per_step * (cfg.max_steps - _PROBE[1]) > cfg.time_limit:
+                    budget, hist.rescheduled_at = cfg.time_limit, step + 1
+            if hist.seconds > cfg.time_limit:
+                break
     bar.close()
     hist.eval_steps.append(hist.steps[-1] + 1 if hist.steps else 0)
     hist.val_bpc.append(evaluate_bpc(model, data.val))

@@ -225,14 +225,12 @@ def _symbol_interval(cum: np.ndarray, symbol: int) -> tuple[int, int, int]:
     return low, high, total
 
 
-def _binary_total(p1: int, total_bits: int) -> int:
-    """``2**total_bits``, checking that ``0 < p1 < 2**total_bits`` (both bits codable)."""
-    total = 1 << total_bits if 1 <= total_bits <= MAX_TOTAL_BITS else 0
-    if not 0 < p1 < total:
-        if not total:
-            raise ValueError(f"total_bits must be in 1..{MAX_TOTAL_BITS}, got {total_bits}")
-        raise ValueError(f"p1 must be in 1..{total - 1} so that both bits can be coded, got {p1}")
-    return total
+def _bad_binary(p1: int, total_bits: int) -> ValueError:
+    """The error for a bit probability ``p1 / 2**total_bits`` that cannot be coded."""
+    if not 1 <= total_bits <= MAX_TOTAL_BITS:
+        return ValueError(f"total_bits must be in 1..{MAX_TOTAL_BITS}, got {total_bits}")
+    top = (1 << total_bits) - 1
+    return ValueError(f"p1 must be in 1..{top} so that both bits can be coded, got {p1}")
 
 
 class ArithmeticCoderBase:
@@ -312,7 +310,9 @@ class ArithmeticEncoder(ArithmeticCoderBase):
         ``[p1, total)``), without building a frequency array: bitwise models call it eight
         times per byte.
         """
-        total = _binary_total(p1, total_bits)
+        total = 1 << total_bits if 1 <= total_bits <= MAX_TOTAL_BITS else 0
+        if not 0 < p1 < total:  # both bits must keep a non-empty interval
+            raise _bad_binary(p1, total_bits)
         if self._finished:
             raise ValueError("the encoder is finished; create a new one")
         if bit == 1:
@@ -384,7 +384,9 @@ class ArithmeticDecoder(ArithmeticCoderBase):
 
     def decode_bit(self, p1: int, total_bits: int = 12) -> int:
         """Return the next bit, coded by :meth:`ArithmeticEncoder.encode_bit` with ``p1``."""
-        total = _binary_total(p1, total_bits)
+        total = 1 << total_bits if 1 <= total_bits <= MAX_TOTAL_BITS else 0
+        if not 0 < p1 < total:
+            raise _bad_binary(p1, total_bits)
         # _value() and _check_position() written out: this runs eight times per byte
         low = self.low
         value = ((self.code - low + 1) * total - 1) // (self.high - low + 1)

@@ -22,12 +22,13 @@ two-symbol alphabet makes everything cheap, so many models can be combined at ev
   ``p = squash(sum_i w_i stretch(p_i))``, with one weight vector per ``c0``, and the weights
   follow the gradient of the code length, ``w_i += lr * (bit - p) * stretch(p_i)`` (this is
   :class:`~predcomp.models.mix.GeometricMixer` for a two-symbol alphabet);
-* two **adaptive probability maps** (secondary symbol estimation): the mixer's output is
-  refined by what actually happened after similar outputs in the same small context (``c0``,
-  and ``c0`` with the previous byte), and averaged with it.
+* an **adaptive probability map** (secondary symbol estimation): the mixer's output is
+  refined by what actually happened after similar outputs in the same small context (``c0``
+  and the previous byte), and averaged with it.
 
 All arithmetic is on integers, probabilities in units of ``1/4096`` as in PAQ, so the encoder
-and the decoder compute the same numbers on every machine (no floating point, no ``log``).
+and the decoder compute the same numbers on every machine (no floating point, no ``log``,
+once the tables are built with exactly rounded operations).
 
 The model offers two interfaces. :meth:`ContextMixing.p_bit` / :meth:`ContextMixing.update_bit`
 is the binary one the compressor uses (eight binary codings per byte).
@@ -107,7 +108,8 @@ _HASH_MUL = 0x9E3779B97F4A7C15  # Fibonacci hashing (odd, 64 bits)
 _C0_MUL = 0x2F0B3  # spreads the partial byte over the table (odd: a bijection on indexes)
 _MASK64 = (1 << 64) - 1
 _ORDER0_BASE = 0x5BD1E995  # where order 0 (no context) starts in the table
-_APM_RATE = 7  # adaptive probability maps move 1/2**7 of the way
+_APM_RATE = 6  # the adaptive probability map moves 1/2**6 of the way
+_MIXER_SKIP = 30  # the mixer does not learn from bits predicted within 30/4096
 _MAX_TABLE_BITS = 24  # 2**24 slots of 4 bytes: 64 MB
 
 
@@ -125,8 +127,8 @@ class ContextMixing:
     """Bitwise context mixing of order-``k`` contexts, a word context and a match model.
 
     ``orders`` are the byte contexts (order 0 is always included); ``word`` adds the current
-    word (letters since the last non-letter); ``match`` adds the match model; ``apm`` the two
-    adaptive probability maps. All contexts share one hash table of ``2**table_bits`` slots
+    word (letters since the last non-letter); ``match`` adds the match model; ``apm`` the
+    adaptive probability map. All contexts share one hash table of ``2**table_bits`` slots
     of 4 bytes; ``lr`` is the mixer's learning rate and ``limit`` the largest count (so
     ``1 / (limit + 1.6)`` is the slowest adaptation rate).
     """
@@ -142,7 +144,7 @@ class ContextMixing:
         apm: bool = True,
         table_bits: int = _MAX_TABLE_BITS,
         lr: int = 10,
-        limit: int = 127,
+        limit: int = 60,
     ) -> None:
         orders = list(orders)
         if not all(isinstance(k, int) and not isinstance(k, bool) for k in orders) or not all(
@@ -245,10 +247,10 @@ class ContextMixing:
         last_seen: dict[int, int] = {}
         match_ptr = match_len = 0
         match_p = [32768] * (2 * (_MATCH_MAX + 1))  # units of 2**-16
-        # Adaptive probability maps: 33 knots over stretch(p) per context, flattened.
+        # Adaptive probability map: 33 knots over stretch(p) for each context (the partial
+        # byte c0 and the previous byte), flattened into one list.
         knots = [_squash((i - 16) * 128) * 16 for i in range(33)]  # units of 2**-16
-        apm1 = knots * 256  # context: c0
-        apm2 = knots * (1 << 16)  # context: c0 and the previous byte
+        apm = knots * (1 << 16)
         hist = word = 0  # the last eight bytes (the latest lowest); a hash of the current word
         c0 = 1
         while True:
@@ -285,18 +287,19 @@ class ContextMixing:
                 if use_apm:
                     s = stretch[p_mix] + 2048  # 1 .. 4095: 32 intervals of 128 between knots
                     lo, frac = s >> 7, s & 127
-                    i1, i2 = 33 * c0 + lo, 33 * (c0 | prev) + lo
-                    p1 = (apm1[i1] * (128 - frac) + apm1[i1 + 1] * frac) >> 11
-                    p2 = (apm2[i2] * (128 - frac) + apm2[i2 + 1] * frac) >> 11
-                    p = (2 * p_mix + p1 + p2 + 2) >> 2
+                    k = 33 * (c0 | prev) + lo  # the knot below s in this context's map
+                    p_apm = (apm[k] * (128 - frac) + apm[k + 1] * frac) >> 11
+                    p = (p_mix + 3 * p_apm + 2) >> 2
                     p = 1 if p < 1 else 4095 if p > 4095 else p
                 bit = yield p
                 if bit >= _QUERY:  # predict at another node instead (see predict())
                     c0 = bit - _QUERY
                     continue
-                # --- learn: the mixer, each context slot, the match statistics, the APMs
-                err = ((bit << 12) - p_mix) * lr
-                weights[c0] = [wi + ((x * err) >> 14) for wi, x in zip(w, inputs, strict=True)]
+                # --- learn: the mixer, each context slot, the match statistics, the APM
+                err = (bit << 12) - p_mix
+                if err > _MIXER_SKIP or err < -_MIXER_SKIP:  # else it would learn next to nothing
+                    err *= lr
+                    weights[c0] = [wi + ((x * err) >> 14) for wi, x in zip(w, inputs, strict=True)]
                 target = bit << 16
                 for i in slots:
                     v = table[i]
@@ -307,8 +310,7 @@ class ContextMixing:
                     match_p[match_slot] = q + (((target - q) * 1000) >> 16)
                 if use_apm:
                     near = frac >> 6  # the knot nearer to s learns
-                    apm1[i1 + near] += (target - apm1[i1 + near]) >> _APM_RATE
-                    apm2[i2 + near] += (target - apm2[i2 + near]) >> _APM_RATE
+                    apm[k + near] += (target - apm[k + near]) >> _APM_RATE
                 c0 = (c0 << 1) | bit
             # --- the byte is complete: history, word, match model
             c = c0 & 255
