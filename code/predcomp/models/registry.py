@@ -51,14 +51,14 @@ _FACTORIES: dict[str, tuple[str, Callable[..., Model]]] = {
     "context": ("order-k context model with KT/Laplace counts (order=2)", ContextModel),
     "ppm": ("PPM order 4: escapes with SEE, exclusion, update exclusion, inheritance", PPM),
     "mix": ("logistic mixing of PPM orders 2 and 5, weights by previous byte (~2x slower)", _mix),
-    "cm": ("bitwise context mixing (orders 0-4, 6, word, match; SSE), PAQ-style", _cm),
+    "cm": ("bitwise context mixing of orders 0-4 and 6, word and match models (PAQ-style)", _cm),
 }
 
 #: model name -> one-line description
 MODELS: dict[str, str] = {name: desc for name, (desc, _) in _FACTORIES.items()}
 
 #: the best general-purpose model, used when none is named
-DEFAULT_MODEL = "ppm"
+DEFAULT_MODEL = "cm"
 
 
 def make_model(name: str, *, input_length: int | None = None, **params: Any) -> Model:
