@@ -164,9 +164,10 @@ class ContextMixing:
         self.word, self.match, self.apm = bool(word), bool(match), bool(apm)
         self.table_bits, self.lr, self.limit = table_bits, lr, limit
 
-        # The model's working state lives in the local variables of one generator, `_run`,
-        # which Python runs much faster than attribute look-ups: it yields the probability of
-        # the next bit and is sent the bit that occurred (or a node to predict at instead).
+        # The model's working state lives in the local variables of one generator, `_run`
+        # (Python reads locals faster than attributes, and this runs eight times per byte): it
+        # yields the probability of the next bit and is sent the bit that occurred (or a node
+        # to predict at instead).
         self._run_state = self._run()
         self._p = next(self._run_state)
         self._c0 = 1  # 1 followed by the bits of the current byte seen so far
@@ -255,11 +256,12 @@ class ContextMixing:
         c0 = 1
         while True:
             # --- a new byte: hash each context once; the bits of the byte pick slots near it
-            bases[0] = _ORDER0_BASE
+            # (masked to the table here, so that the per-bit arithmetic is on small ints)
+            bases[0] = _ORDER0_BASE & mask
             for j, (_, low_bytes, tag) in enumerate(orders, start=1):
-                bases[j] = ((((hist & low_bytes) + tag) * _HASH_MUL) & _MASK64) >> 20
+                bases[j] = (((((hist & low_bytes) + tag) * _HASH_MUL) & _MASK64) >> 20) & mask
             if use_word:
-                bases[-1] = (((word + (1 << 40)) * _HASH_MUL) & _MASK64) >> 20
+                bases[-1] = ((((word + (1 << 40)) * _HASH_MUL) & _MASK64) >> 20) & mask
             expected = buf[match_ptr] | 256 if match_len else 0  # the byte the match predicts
             prev = (hist & 255) << 8
             while c0 < 256:
