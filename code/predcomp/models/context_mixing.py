@@ -236,9 +236,15 @@ class ContextMixing:
         orders = [(k, (1 << (8 * k)) - 1, k << 64) for k in self.orders]
         # Context models: order 0, the orders asked for, the word. Their slots share one hash
         # table; a slot holds (probability << 8) | count, the probability in units of 2**-16.
+        # Each context has its own region of the table, and within a byte the 255 values of
+        # c0 pick distinct slots of it (slot = base XOR a bijection of c0): no slot is used
+        # twice in a byte, so learning from a byte's first bits never changes the predictions
+        # for its later bits, and predict() gives exactly the distribution the coder uses.
         table = array("I", [32768 << 8]) * (1 << self.table_bits)  # probability 1/2, count 0
-        mask = (1 << self.table_bits) - 1
-        bases = [0] * (1 + len(orders) + use_word)  # where each context's slots start
+        bases = [0] * (1 + len(orders) + use_word)  # each context's slot for c0 = 0
+        region_bits = self.table_bits - (len(bases) - 1).bit_length()
+        mask = (1 << region_bits) - 1  # a region's size - 1
+        regions = [j << region_bits for j in range(len(bases))]
         # Mixer: one weight vector (16.16 fixed point) per partial byte c0, one weight per
         # input: the context models, the match model and a constant bias.
         weights = [[16384] * (len(bases) + 2) for _ in range(256)]
@@ -247,7 +253,8 @@ class ContextMixing:
         buf = bytearray()
         last_seen: dict[int, int] = {}
         match_ptr = match_len = 0
-        match_p = [32768] * (2 * (_MATCH_MAX + 1))  # units of 2**-16
+        # (per bit position too, so that no statistic is used twice in a byte)
+        match_p = [32768] * (8 * 2 * (_MATCH_MAX + 1))  # units of 2**-16
         # Adaptive probability map: 33 knots over stretch(p) for each context (the partial
         # byte c0 and the previous byte), flattened into one list.
         knots = [_squash((i - 16) * 128) * 16 for i in range(33)]  # units of 2**-16
@@ -256,26 +263,26 @@ class ContextMixing:
         c0 = 1
         while True:
             # --- a new byte: hash each context once; the bits of the byte pick slots near it
-            # (masked to the table here, so that the per-bit arithmetic is on small ints)
             bases[0] = _ORDER0_BASE & mask
             for j, (_, low_bytes, tag) in enumerate(orders, start=1):
-                bases[j] = (((((hist & low_bytes) + tag) * _HASH_MUL) & _MASK64) >> 20) & mask
+                bases[j] = regions[j] | (
+                    (((((hist & low_bytes) + tag) * _HASH_MUL) & _MASK64) >> 20) & mask
+                )
             if use_word:
-                bases[-1] = ((((word + (1 << 40)) * _HASH_MUL) & _MASK64) >> 20) & mask
+                bases[-1] = regions[-1] | ((((word * _HASH_MUL) & _MASK64) >> 20) & mask)
             expected = buf[match_ptr] | 256 if match_len else 0  # the byte the match predicts
             prev = (hist & 255) << 8
             while c0 < 256:
                 # --- predict: each model's stretched probability, mixed, then refined
-                off = c0 * _C0_MUL
-                slots = [(b + off) & mask for b in bases]
+                off = (c0 * _C0_MUL) & mask
+                slots = [b ^ off for b in bases]
                 inputs = [stretch[table[i] >> 12] for i in slots]
                 match_slot = -1
                 if expected:
                     known = c0.bit_length() - 1  # bits of the byte seen so far
                     if expected >> (8 - known) == c0:  # the byte has not left the match
-                        match_slot = 2 * min(match_len, _MATCH_MAX) + (
-                            (expected >> (7 - known)) & 1
-                        )
+                        length = known * (_MATCH_MAX + 1) + min(match_len, _MATCH_MAX)
+                        match_slot = 2 * length + ((expected >> (7 - known)) & 1)
                         inputs.append(stretch[match_p[match_slot] >> 4])
                     else:
                         inputs.append(0)
