@@ -12,9 +12,9 @@ two-symbol alphabet makes everything cheap, so many models can be combined at ev
 
 * **context models**, one per context (the last 1, 2, 3, 4 and 6 bytes, the current word,
   and no context at all). Each maps the context and the bits of the current byte seen so far
-  (``c0``) to a slot of a hash table holding an adaptive probability and a count; the
-  probability moves towards each observed bit by ``1 / (n + 1.6)``, a running average that
-  later settles to a fixed rate so it keeps tracking a changing text;
+  (``c0``) to a slot of its own region of a hash table, holding an adaptive probability and a
+  count ``n``; the probability moves towards each observed bit by ``1 / (n + 1.6)``, a running
+  average that later settles to a fixed rate so it keeps tracking a changing text;
 * a **match model**: the longest earlier occurrence of the last few bytes predicts that the
   byte which followed it then follows now; how much to believe it is learned per match
   length;
