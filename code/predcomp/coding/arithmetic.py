@@ -387,19 +387,13 @@ class ArithmeticDecoder(ArithmeticCoderBase):
         total = 1 << total_bits if 1 <= total_bits <= MAX_TOTAL_BITS else 0
         if not 0 < p1 < total:
             raise _bad_binary(p1, total_bits)
-        # _value() and _check_position() written out: this runs eight times per byte
-        low = self.low
-        value = ((self.code - low + 1) * total - 1) // (self.high - low + 1)
-        if value < p1:
+        if self._value(total) < p1:
             self.update(0, p1, total)
             bit = 1
         else:
             self.update(p1, total, total)
             bit = 0
-        if not self.low <= self.code <= self.high:
-            raise AssertionError("code value left the interval")
-        if self._in.bits_past_end >= STATE_BITS:
-            raise ValueError("the compressed data ended early: it is truncated or corrupted")
+        self._check_position()
         return bit
 
     def _value(self, total: int) -> int:

@@ -34,11 +34,11 @@ def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005, by_previous: bool = True)
     return Mixer([make_model(n, **p) for n, p in specs], lr=lr, by_previous=by_previous)
 
 
-def _cm(input_length: int | None = None, table_bits: int | None = None, **params: Any) -> Model:
-    """A :class:`ContextMixing` whose hash tables are sized to the input unless told."""
-    if table_bits is None:
-        table_bits = 22 if input_length is None else table_bits_for(input_length)
-    return ContextMixing(table_bits=table_bits, **params)
+def _cm(input_length: int | None = None, **params: Any) -> Model:
+    """A :class:`ContextMixing` whose hash table is sized to the input unless told."""
+    if input_length is not None:
+        params.setdefault("table_bits", table_bits_for(input_length))
+    return ContextMixing(**params)
 
 
 #: models whose constructor takes the input's length to size itself
