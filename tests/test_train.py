@@ -100,6 +100,25 @@ def test_evaluate_bpc_against_direct_computation():
     assert LN2 == pytest.approx(math.log(2))
 
 
+def test_evaluate_bpc_max_tokens_spreads_windows_over_the_text():
+    d = char_data(TEXT)
+    m = tiny(len(d.vocab)).eval()
+    T = m.config.block_size
+    ids = d.train[: 10 * T + 1]  # 10 windows (any text will do)
+    assert len(ids) == 10 * T + 1
+    # 3 windows: the first, the middle one (index 4.5 rounds to 4) and the last
+    part = evaluate_bpc(m, ids, max_tokens=3 * T + 5)
+    chosen = [0, 4, 9]
+    x = torch.stack([ids[i * T : (i + 1) * T] for i in chosen])
+    y = torch.stack([ids[i * T + 1 : (i + 1) * T + 1] for i in chosen])
+    nats = F.cross_entropy(m(x)[0].reshape(-1, len(d.vocab)), y.reshape(-1)).item()
+    assert part == pytest.approx(nats / LN2, rel=1e-5)
+    # enough tokens for every window: the full evaluation
+    assert evaluate_bpc(m, ids, max_tokens=10**6) == evaluate_bpc(m, ids)
+    with pytest.raises(ValueError, match="less than one window"):
+        evaluate_bpc(m, ids, max_tokens=T - 1)
+
+
 def test_training_lowers_held_out_bpc_and_is_deterministic():
     d = char_data(TEXT)
     cfg = TrainConfig(max_steps=60, batch_size=8, lr=3e-3, warmup_steps=5, eval_interval=30)

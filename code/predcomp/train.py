@@ -124,7 +124,7 @@ class TrainConfig:
     betas: tuple[float, float] = (0.9, 0.99)
     grad_clip: float = 1.0  # maximum global gradient norm (0 disables clipping)
     eval_interval: int = 250  # steps between held-out evaluations (0: only at the end)
-    eval_tokens: int = 32768  # held-out tokens per intermediate evaluation
+    eval_tokens: int = 32768  # held-out tokens per intermediate evaluation (spread over it)
     seed: int = 1337
     # seconds: if the first steps show that max_steps would take longer, the run becomes a
     # time-budgeted one ending at time_limit (see train); a machine fast enough is unaffected
@@ -176,26 +176,34 @@ def evaluate_bpc(
 ) -> float:
     """Mean bits per token of ``model`` on ``ids``, in consecutive windows of ``block_size``.
 
-    Every token after the first of each window is predicted from the earlier tokens of its
-    window (the first token of the whole text has no prediction). Deterministic.
+    Each window's tokens are predicted from the earlier tokens of the same window (the
+    first token of the whole text has no prediction). With ``max_tokens``, at most
+    ``max_tokens`` tokens are scored: whole windows spread evenly over ``ids``, so that a
+    partial evaluation samples the whole text (its beginning alone may be easier or harder
+    than the rest). Deterministic.
     """
-    was_training = model.training
-    model.eval()
     T = model.config.block_size
-    if max_tokens is not None:
-        ids = ids[: max_tokens + 1]
     n_windows = (len(ids) - 1) // T
     if n_windows < 1:
         raise ValueError(f"need more than block_size={T} tokens to evaluate, got {len(ids)}")
-    x_all = ids[: n_windows * T].view(n_windows, T)
-    y_all = ids[1 : n_windows * T + 1].view(n_windows, T)
+    starts = torch.arange(n_windows) * T
+    if max_tokens is not None:
+        if max_tokens < T:
+            raise ValueError(f"max_tokens={max_tokens} is less than one window of {T}")
+        k = min(n_windows, max_tokens // T)
+        starts = starts[torch.linspace(0, n_windows - 1, k).round().long()]
+    offsets = torch.arange(T)
+    x_all = ids[starts[:, None] + offsets]  # (windows, T)
+    y_all = ids[starts[:, None] + offsets + 1]
+    was_training = model.training
+    model.eval()
     total = 0.0
-    for i in range(0, n_windows, batch_size):
+    for i in range(0, len(x_all), batch_size):
         logits, _ = model(x_all[i : i + batch_size])
         y = y_all[i : i + batch_size]
         total += F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum").item()
     model.train(was_training)
-    return total / (n_windows * T) / LN2
+    return total / y_all.numel() / LN2
 
 
 @dataclass
