@@ -68,6 +68,17 @@ def test_glued_values_rendered(built_html, name):
 
 
 @pytest.mark.parametrize("name", NOTEBOOK_PAGES)
+def test_glued_values_formatted(built_html, name):
+    # A number glued without a format spec shows every digit of its repr (2.1930551428306124),
+    # a glued str shows its quotes: both mean the prose forgot a format.
+    values = re.findall(r'<span class="pasted-text">(.*?)</span>', _page(built_html, name), re.S)
+    raw = [v for v in values if re.search(r"\d\.\d{6,}", v)]
+    quoted = [v for v in values if v.startswith(("&#39;", "'", "&quot;", '"'))]
+    assert not raw, f"{name}: glued numbers without a format: {raw}"
+    assert not quoted, f"{name}: glued strings shown with quotes: {quoted}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_PAGES)
 def test_colab_launch_link(built_html, name):
     repo = load_config()["repository"]["url"].rstrip("/")
     slug = repo.removeprefix("https://github.com/")
