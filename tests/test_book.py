@@ -25,6 +25,17 @@ def test_glue_keeps_other_values():
     assert book.glue("a", arr) is arr
 
 
+def test_table_is_escaped_html_with_one_cell_per_column():
+    out = book.table(["a", "b<c"], [[1, "x & y"], ("<b>", 2.5)])
+    html = out.data
+    assert html.startswith("<table><thead><tr><th>a</th><th>b&lt;c</th></tr></thead>")
+    assert "<tr><td>1</td><td>x &amp; y</td></tr>" in html
+    assert "<tr><td>&lt;b&gt;</td><td>2.5</td></tr>" in html
+    assert html.count("<tr>") == 3
+    with pytest.raises(ValueError, match="row 1 has 1 cells, the header 2"):
+        book.table(["a", "b"], [[1, 2], [3]])
+
+
 # --- bench_results: the committed file, or the repository's copy -----------------------------
 
 ROOT = Path(__file__).resolve().parent.parent

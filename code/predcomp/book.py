@@ -8,10 +8,12 @@ not next to the notebook, fetches them from the repository.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,27 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
         return value
     _glue(name, value, display=display)
     return value
+
+
+def table(header: Sequence[object], rows: Iterable[Sequence[object]]) -> Any:
+    """A small table as an ``IPython.display.HTML`` object; cells are escaped text.
+
+    HTML renders the same in the book, in Jupyter and in Colab (a Markdown table needs the
+    book's parser to be told its format). Every row must have as many cells as the header.
+    """
+    from IPython.display import HTML
+
+    rows = [list(r) for r in rows]
+    for i, r in enumerate(rows):
+        if len(r) != len(header):
+            raise ValueError(f"row {i} has {len(r)} cells, the header {len(header)}")
+
+    def cells(tag: str, row: Sequence[object]) -> str:
+        return "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in row)
+
+    head = f"<thead><tr>{cells('th', header)}</tr></thead>"
+    body = "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+    return HTML(f"<table>{head}<tbody>{body}</tbody></table>")
 
 
 def bench_results(
