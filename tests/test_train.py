@@ -12,6 +12,7 @@ from predcomp.train import (
     LN2,
     CharVocab,
     TrainConfig,
+    bits_by_position,
     char_data,
     configure_optimizer,
     evaluate_bpc,
@@ -98,6 +99,19 @@ def test_evaluate_bpc_against_direct_computation():
     # an untrained model is close to uniform: log2 V bits
     assert abs(bpc - math.log2(len(d.vocab))) < 0.2
     assert LN2 == pytest.approx(math.log(2))
+
+
+def test_bits_by_position_against_direct_computation():
+    d = char_data(TEXT)
+    m = tiny(len(d.vocab)).eval()
+    T = m.config.block_size
+    ids = d.train[: 5 * T + 1]
+    by_pos = bits_by_position(m, ids, batch_size=2)
+    assert by_pos.shape == (T,)
+    x, y = ids[: 5 * T].view(5, T), ids[1 : 5 * T + 1].view(5, T)
+    nats = F.cross_entropy(m(x)[0].transpose(1, 2), y, reduction="none").mean(0)
+    assert torch.allclose(by_pos, nats / LN2, rtol=1e-5)
+    assert evaluate_bpc(m, ids) == pytest.approx(by_pos.mean().item(), rel=1e-6)
 
 
 def test_evaluate_bpc_max_tokens_spreads_windows_over_the_text():

@@ -171,12 +171,13 @@ def configure_optimizer(
 
 
 @torch.no_grad()
-def evaluate_bpc(
+def bits_by_position(
     model: GPT, ids: torch.Tensor, batch_size: int = 64, max_tokens: int | None = None
-) -> float:
-    """Mean bits per token of ``model`` on ``ids``, in consecutive windows of ``block_size``.
+) -> torch.Tensor:
+    """Mean bits of the tokens at each position of a window, shape ``(block_size,)``.
 
-    Each window's tokens are predicted from the earlier tokens of the same window (the
+    ``ids`` is cut into consecutive windows of ``block_size``; the target at position ``t``
+    of a window is predicted from the ``t + 1`` tokens before it in the same window (the
     first token of the whole text has no prediction). With ``max_tokens``, at most
     ``max_tokens`` tokens are scored: whole windows spread evenly over ``ids``, so that a
     partial evaluation samples the whole text (its beginning alone may be easier or harder
@@ -192,18 +193,27 @@ def evaluate_bpc(
             raise ValueError(f"max_tokens={max_tokens} is less than one window of {T}")
         k = min(n_windows, max_tokens // T)
         starts = starts[torch.linspace(0, n_windows - 1, k).round().long()]
-    offsets = torch.arange(T)
-    x_all = ids[starts[:, None] + offsets]  # (windows, T)
-    y_all = ids[starts[:, None] + offsets + 1]
+    index = starts[:, None] + torch.arange(T)  # (windows, T)
     was_training = model.training
     model.eval()
-    total = 0.0
-    for i in range(0, len(x_all), batch_size):
-        logits, _ = model(x_all[i : i + batch_size])
-        y = y_all[i : i + batch_size]
-        total += F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum").item()
+    nats = torch.zeros(T, dtype=torch.float64)
+    for i in range(0, len(index), batch_size):
+        rows = index[i : i + batch_size]
+        logits, _ = model(ids[rows])  # (B, T, V)
+        ce = F.cross_entropy(logits.transpose(1, 2), ids[rows + 1], reduction="none")
+        nats += ce.sum(0, dtype=torch.float64)
     model.train(was_training)
-    return total / y_all.numel() / LN2
+    return (nats / len(index) / LN2).float()
+
+
+def evaluate_bpc(
+    model: GPT, ids: torch.Tensor, batch_size: int = 64, max_tokens: int | None = None
+) -> float:
+    """Mean bits per token of ``model`` on ``ids``: :func:`bits_by_position` averaged.
+
+    Every position holds the same number of targets, so this is the mean over all of them.
+    """
+    return bits_by_position(model, ids, batch_size, max_tokens).double().mean().item()
 
 
 @dataclass
