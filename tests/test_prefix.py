@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -13,6 +14,12 @@ from predcomp.coding.prefix import (
     HuffmanCode,
     PrefixCode,
     canonical_codewords,
+    elias_delta,
+    elias_delta_decode,
+    elias_delta_length,
+    elias_gamma,
+    elias_gamma_decode,
+    elias_gamma_length,
     expected_length,
     huffman_code_lengths,
     huffman_tree,
@@ -159,3 +166,54 @@ def test_from_counts_matches_empirical_distribution() -> None:
     # a:5 b:2 r:2 c:1 d:1 -> 23 bits in total for "abracadabra" (a classic exercise)
     lengths = dict(zip(b"abcdr", code.lengths, strict=True))
     assert sum(lengths[c] for c in text) == 23
+
+
+# --- Elias codes -----------------------------------------------------------------------------
+
+
+def test_elias_codewords_of_small_integers():
+    # Elias (1975), table of the gamma and delta codes
+    assert [elias_gamma(n) for n in (1, 2, 3, 4, 5, 9)] == [
+        "1", "010", "011", "00100", "00101", "0001001"
+    ]  # fmt: skip
+    assert [elias_delta(n) for n in (1, 2, 3, 4, 9, 17)] == [
+        "1", "0100", "0101", "01100", "00100001", "001010001"
+    ]  # fmt: skip
+
+
+@given(st.lists(st.integers(1, 10**12), max_size=30))
+def test_elias_round_trip_and_lengths(ns):
+    gamma = "".join(elias_gamma(n) for n in ns)
+    delta = "".join(elias_delta(n) for n in ns)
+    assert elias_gamma_decode(gamma) == ns
+    assert elias_delta_decode(delta) == ns
+    for n in ns:
+        assert len(elias_gamma(n)) == elias_gamma_length(n) == 2 * math.floor(math.log2(n)) + 1
+        b = math.floor(math.log2(n))
+        assert (
+            len(elias_delta(n)) == elias_delta_length(n) == b + 2 * math.floor(math.log2(b + 1)) + 1
+        )
+
+
+def test_elias_codes_are_prefix_free_and_complete():
+    # Kraft sums over 1..2**10 - 1: gamma's is exactly 1 - 2**-10 (each bit length k adds
+    # 2**-k); delta's is sum_{L=1..10} 2**-len(gamma(L)) and tends to 1 more slowly
+    for code in (elias_gamma, elias_delta):
+        assert is_prefix_free([code(n) for n in range(1, 1 << 10)])
+    assert kraft_sum(elias_gamma_length(n) for n in range(1, 1 << 10)) == 1 - Fraction(1, 1 << 10)
+    delta = sum(Fraction(1, 1 << elias_gamma_length(b)) for b in range(1, 11))
+    assert kraft_sum(elias_delta_length(n) for n in range(1, 1 << 10)) == delta < 1
+
+
+def test_elias_rejects_bad_input():
+    for bad in (0, -3, True, 2.0):
+        with pytest.raises(ValueError):
+            elias_gamma(bad)
+        with pytest.raises(ValueError):
+            elias_delta_length(bad)
+    with pytest.raises(ValueError):
+        elias_gamma_decode("001")
+    with pytest.raises(ValueError):
+        elias_delta_decode("0110")
+    with pytest.raises(ValueError):
+        elias_gamma_decode("012")

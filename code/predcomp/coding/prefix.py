@@ -5,6 +5,12 @@ beginning of another; a stream of codewords can then be split up as it is read. 
 lengths ``l_i`` of a binary prefix code satisfy Kraft's inequality ``sum 2**-l_i <= 1``, and any
 lengths that satisfy it belong to some prefix code (:func:`canonical_codewords` builds one).
 Huffman's algorithm finds the lengths with the smallest expected length.
+
+Codes for the positive integers (Elias 1975) are prefix codes for an infinite alphabet that need
+no probabilities: :func:`elias_gamma` writes ``n`` in ``2 floor(log2 n) + 1`` bits and
+:func:`elias_delta` in ``floor(log2 n) + 2 floor(log2(floor(log2 n) + 1)) + 1``, which is
+``log2 n + O(log log n)``. They are how a two-part code pays for an integer such as a model's
+order or a count (:mod:`predcomp.mdl`).
 """
 
 from __future__ import annotations
@@ -23,6 +29,12 @@ __all__ = [
     "HuffmanCode",
     "PrefixCode",
     "canonical_codewords",
+    "elias_delta",
+    "elias_delta_decode",
+    "elias_delta_length",
+    "elias_gamma",
+    "elias_gamma_decode",
+    "elias_gamma_length",
     "expected_length",
     "huffman_code_lengths",
     "huffman_tree",
@@ -227,3 +239,75 @@ class HuffmanCode(PrefixCode):
         if c.ndim != 1 or c.size == 0 or (c < 0).any() or c.sum() <= 0:
             raise ValueError("counts must be non-negative and not all zero")
         return cls(c / c.sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Codes for the positive integers (Elias 1975)
+# --------------------------------------------------------------------------------------------
+
+
+def _check_positive(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"Elias codes are for integers >= 1, got {n!r}")
+    return int(n)
+
+
+def elias_gamma(n: int) -> str:
+    """Elias's gamma code of ``n >= 1``: ``floor(log2 n)`` zeros, then ``n`` in binary."""
+    binary = format(_check_positive(n), "b")
+    return "0" * (len(binary) - 1) + binary
+
+
+def elias_gamma_length(n: int) -> int:
+    """``len(elias_gamma(n)) = 2 floor(log2 n) + 1`` bits."""
+    return 2 * _check_positive(n).bit_length() - 1
+
+
+def elias_delta(n: int) -> str:
+    """Elias's delta code of ``n >= 1``: the gamma code of its bit length, then its other bits."""
+    binary = format(_check_positive(n), "b")
+    return elias_gamma(len(binary)) + binary[1:]
+
+
+def elias_delta_length(n: int) -> int:
+    """``len(elias_delta(n)) = floor(log2 n) + 2 floor(log2(floor(log2 n) + 1)) + 1`` bits."""
+    bits = _check_positive(n).bit_length()
+    return elias_gamma_length(bits) + bits - 1
+
+
+def _read_gamma(bits: str, pos: int) -> tuple[int, int]:
+    zeros = 0
+    while pos + zeros < len(bits) and bits[pos + zeros] == "0":
+        zeros += 1
+    end = pos + 2 * zeros + 1
+    if end > len(bits):
+        raise ValueError("the bit string ends inside an Elias codeword")
+    return int(bits[pos + zeros : end], 2), end
+
+
+def _check_bits(bits: str) -> str:
+    if not isinstance(bits, str) or set(bits) - {"0", "1"}:
+        raise ValueError("expected a string of '0' and '1'")
+    return bits
+
+
+def elias_gamma_decode(bits: str) -> list[int]:
+    """The integers whose gamma codewords, concatenated, are ``bits``."""
+    bits, pos, out = _check_bits(bits), 0, []
+    while pos < len(bits):
+        n, pos = _read_gamma(bits, pos)
+        out.append(n)
+    return out
+
+
+def elias_delta_decode(bits: str) -> list[int]:
+    """The integers whose delta codewords, concatenated, are ``bits``."""
+    bits, pos, out = _check_bits(bits), 0, []
+    while pos < len(bits):
+        length, pos = _read_gamma(bits, pos)
+        end = pos + length - 1
+        if end > len(bits):
+            raise ValueError("the bit string ends inside an Elias codeword")
+        out.append(int("1" + bits[pos:end], 2))
+        pos = end
+    return out
