@@ -19,7 +19,8 @@ from predcomp.transformer.counting import (
 )
 from predcomp.transformer.encoder_decoder import EncoderDecoder, Seq2SeqConfig
 from predcomp.transformer.gpt import GPT, GPTConfig
-from predcomp.transformer.layers import DecoderLayer, EncoderLayer, FeedForward, LayerNorm
+from predcomp.transformer.layers import DecoderLayer, EncoderLayer, FeedForward
+from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 
@@ -32,7 +33,7 @@ def test_module_counts(bias):
     C, F = 24, 56
     assert n_params(MultiHeadAttention(C, 4, bias=bias)) == attention_params(C, bias)
     assert n_params(FeedForward(C, F, bias=bias)) == feedforward_params(C, F, bias)
-    assert n_params(LayerNorm(C, bias=bias)) == layernorm_params(C, bias)
+    assert n_params(nn.LayerNorm(C, bias=bias)) == layernorm_params(C, bias)
     assert n_params(EncoderLayer(C, 4, F, bias=bias)) == encoder_layer_params(C, F, bias)
     assert n_params(DecoderLayer(C, 4, F, bias=bias)) == decoder_layer_params(C, F, bias)
     # the same numbers for PyTorch's own layers

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from torch import nn
 from tqdm import tqdm
 
 from predcomp.tasks import BOS, PAD, SequenceTask
+from predcomp.tokenize import CharTokenizer
 from predcomp.transformer.embedding import TokenEmbedding
 from predcomp.transformer.encoder_decoder import EncoderDecoder
 from predcomp.transformer.gpt import GPT, GPTConfig
@@ -40,40 +41,11 @@ _PROBE = (5, 25)
 # --- data ------------------------------------------------------------------------------------
 
 
-class CharVocab:
-    """A character-level tokenizer: each distinct character of a text is one token."""
-
-    def __init__(self, chars: Sequence[str]) -> None:
-        self.itos = list(chars)
-        if len(set(self.itos)) != len(self.itos):
-            raise ValueError("characters of a vocabulary must be distinct")
-        self.stoi = {ch: i for i, ch in enumerate(self.itos)}
-
-    @classmethod
-    def from_text(cls, text: str) -> CharVocab:
-        """The sorted set of characters of ``text``."""
-        return cls(sorted(set(text)))
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    def encode(self, text: str) -> list[int]:
-        """Characters to token ids; an unknown character raises ``ValueError``."""
-        try:
-            return [self.stoi[ch] for ch in text]
-        except KeyError as e:
-            raise ValueError(f"character {e.args[0]!r} is not in the vocabulary") from None
-
-    def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
-        """Token ids back to text."""
-        return "".join(self.itos[int(i)] for i in ids)
-
-
 @dataclass
 class CharData:
     """A text split into training and held-out token ids (the first 90% / the last 10%)."""
 
-    vocab: CharVocab
+    vocab: CharTokenizer
     train: torch.Tensor  # int64 token ids
     val: torch.Tensor
 
@@ -82,7 +54,7 @@ def char_data(text: str, train_fraction: float = 0.9) -> CharData:
     """Tokenize ``text`` by characters and split it: first part for training, rest held out."""
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
-    vocab = CharVocab.from_text(text)
+    vocab = CharTokenizer.fit(text)
     ids = torch.tensor(vocab.encode(text), dtype=torch.long)
     n = int(train_fraction * len(ids))
     return CharData(vocab, ids[:n], ids[n:])
@@ -322,7 +294,7 @@ def load_checkpoint(path: str | Path) -> tuple[GPT, dict[str, Any]]:
 
 def sample(
     model: GPT,
-    vocab: CharVocab,
+    vocab: CharTokenizer,
     prompt: str = "\n",
     n: int = 200,
     temperature: float = 1.0,

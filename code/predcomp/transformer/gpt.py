@@ -21,7 +21,7 @@ from torch import nn
 
 from predcomp.transformer.attention import KVCache
 from predcomp.transformer.embedding import TokenEmbedding
-from predcomp.transformer.layers import EncoderLayer, LayerNorm
+from predcomp.transformer.layers import EncoderLayer
 from predcomp.transformer.positional import (
     LearnedPositionalEmbedding,
     RotaryEmbedding,
@@ -88,7 +88,7 @@ class GPT(nn.Module):
             )
             for _ in range(c.n_layer)
         )
-        self.ln_f = LayerNorm(c.n_embd, bias=c.bias)
+        self.ln_f = nn.LayerNorm(c.n_embd, bias=c.bias)
         self.lm_head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
         self.lm_head.weight = self.tok_emb.weight  # weight tying (Press & Wolf, 2017)
         self._init_weights()

@@ -1,12 +1,16 @@
 """The blocks around attention: feed-forward, residual + LayerNorm, encoder and decoder layers.
 
 A Transformer layer is two (encoder) or three (decoder) *sublayers*, each wrapped in a
-residual connection and a layer normalization. Where the normalization sits matters:
+residual connection and a layer normalization (:func:`residual`, the one place where the
+branch is written). Where the normalization sits matters:
 
 * **post-norm** (Vaswani et al., 2017): ``x = LayerNorm(x + Sublayer(x))``;
-* **pre-norm** (GPT-2; analysed by Xiong et al., 2020): ``x = x + Sublayer(LayerNorm(x))``,
-  which keeps an un-normalized residual path from input to output and trains stably without
-  a learning-rate warm-up; a pre-norm stack ends with one final LayerNorm.
+* **pre-norm** (the tensor2tensor code of the Transformer's authors, Wang et al. 2019, GPT-2;
+  analysed by Xiong et al., 2020): ``x = x + Sublayer(LayerNorm(x))``, which keeps an
+  un-normalized residual path from input to output and trains stably without a learning-rate
+  warm-up; a pre-norm stack ends with one final LayerNorm.
+
+LayerNorm itself is PyTorch's ``nn.LayerNorm`` (with ``bias=False`` where biases are off).
 
 The classes mirror ``nn.TransformerEncoderLayer`` / ``nn.TransformerDecoderLayer`` (same
 sublayer order, same dropout placement, ``norm_first`` selects pre-norm), so weights copied
@@ -24,23 +28,34 @@ from torch import nn
 from predcomp.transformer.attention import KVCache, MultiHeadAttention
 from predcomp.transformer.positional import RotaryEmbedding
 
+__all__ = [
+    "ACTIVATIONS",
+    "Decoder",
+    "DecoderLayer",
+    "Encoder",
+    "EncoderLayer",
+    "FeedForward",
+    "residual",
+]
+
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": F.relu,
     "gelu": F.gelu,
 }
 
 
-class LayerNorm(nn.Module):
-    """``gamma * (x - mean) / sqrt(var + eps) + beta`` over the last dimension (optional beta)."""
-
-    def __init__(self, d_model: int, eps: float = 1e-5, bias: bool = True) -> None:
-        super().__init__()
-        self.eps = eps
-        self.weight = nn.Parameter(torch.ones(d_model))
-        self.bias = nn.Parameter(torch.zeros(d_model)) if bias else None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, self.eps)
+def residual(
+    x: torch.Tensor,
+    sublayer: Callable[[torch.Tensor], torch.Tensor],
+    norm: nn.Module,
+    dropout: nn.Module,
+    norm_first: bool,
+) -> torch.Tensor:
+    """One residual sublayer ``f``: pre-norm ``x + dropout(f(norm(x)))``, post-norm
+    ``norm(x + dropout(f(x)))``. Dropout sits where ``nn.TransformerEncoderLayer`` puts it."""
+    if norm_first:
+        return x + dropout(sublayer(norm(x)))
+    return norm(x + dropout(sublayer(x)))
 
 
 class FeedForward(nn.Module):
@@ -89,17 +104,11 @@ class EncoderLayer(nn.Module):
         self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, use_sdpa, rotary)
         self.ff = FeedForward(d_model, d_ff, dropout, activation, bias)
-        self.norm1 = LayerNorm(d_model, eps, bias)
-        self.norm2 = LayerNorm(d_model, eps, bias)
+        self.norm1 = nn.LayerNorm(d_model, eps, bias=bias)
+        self.norm2 = nn.LayerNorm(d_model, eps, bias=bias)
         self.dropout1 = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
         self.attn_weights: torch.Tensor | None = None  # filled when need_weights=True
-
-    def _sa(self, x: torch.Tensor, mask, is_causal, cache, need_weights) -> torch.Tensor:
-        y, self.attn_weights = self.self_attn(
-            x, mask=mask, is_causal=is_causal, cache=cache, need_weights=need_weights
-        )
-        return self.dropout1(y)
 
     def forward(
         self,
@@ -110,13 +119,15 @@ class EncoderLayer(nn.Module):
         need_weights: bool = False,
     ) -> torch.Tensor:
         """``x`` (B, T, C) -> (B, T, C); ``mask`` as in :class:`MultiHeadAttention`."""
-        if self.norm_first:
-            x = x + self._sa(self.norm1(x), mask, is_causal, cache, need_weights)
-            x = x + self.dropout2(self.ff(self.norm2(x)))
-        else:
-            x = self.norm1(x + self._sa(x, mask, is_causal, cache, need_weights))
-            x = self.norm2(x + self.dropout2(self.ff(x)))
-        return x
+
+        def self_attention(h: torch.Tensor) -> torch.Tensor:
+            y, self.attn_weights = self.self_attn(
+                h, mask=mask, is_causal=is_causal, cache=cache, need_weights=need_weights
+            )
+            return y
+
+        x = residual(x, self_attention, self.norm1, self.dropout1, self.norm_first)
+        return residual(x, self.ff, self.norm2, self.dropout2, self.norm_first)
 
 
 class DecoderLayer(nn.Module):
@@ -139,26 +150,14 @@ class DecoderLayer(nn.Module):
         self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, use_sdpa)
         self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, use_sdpa)
         self.ff = FeedForward(d_model, d_ff, dropout, activation, bias)
-        self.norm1 = LayerNorm(d_model, eps, bias)
-        self.norm2 = LayerNorm(d_model, eps, bias)
-        self.norm3 = LayerNorm(d_model, eps, bias)
+        self.norm1 = nn.LayerNorm(d_model, eps, bias=bias)
+        self.norm2 = nn.LayerNorm(d_model, eps, bias=bias)
+        self.norm3 = nn.LayerNorm(d_model, eps, bias=bias)
         self.dropout1 = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
         self.dropout3 = nn.Dropout(dropout)
         self.attn_weights: torch.Tensor | None = None  # self-attention, when need_weights
         self.cross_weights: torch.Tensor | None = None  # cross-attention, when need_weights
-
-    def _sa(self, x, mask, is_causal, cache, need_weights) -> torch.Tensor:
-        y, self.attn_weights = self.self_attn(
-            x, mask=mask, is_causal=is_causal, cache=cache, need_weights=need_weights
-        )
-        return self.dropout1(y)
-
-    def _ca(self, x, memory, memory_mask, cache, need_weights) -> torch.Tensor:
-        y, self.cross_weights = self.cross_attn(
-            x, memory, mask=memory_mask, cache=cache, need_weights=need_weights
-        )
-        return self.dropout2(y)
 
     def forward(
         self,
@@ -172,15 +171,22 @@ class DecoderLayer(nn.Module):
     ) -> torch.Tensor:
         """``x`` (B, T, C) attends to itself (causally) and to ``memory`` (B, S, C)."""
         self_cache, cross_cache = cache if cache is not None else (None, None)
-        if self.norm_first:
-            x = x + self._sa(self.norm1(x), mask, is_causal, self_cache, need_weights)
-            x = x + self._ca(self.norm2(x), memory, memory_mask, cross_cache, need_weights)
-            x = x + self.dropout3(self.ff(self.norm3(x)))
-        else:
-            x = self.norm1(x + self._sa(x, mask, is_causal, self_cache, need_weights))
-            x = self.norm2(x + self._ca(x, memory, memory_mask, cross_cache, need_weights))
-            x = self.norm3(x + self.dropout3(self.ff(x)))
-        return x
+
+        def self_attention(h: torch.Tensor) -> torch.Tensor:
+            y, self.attn_weights = self.self_attn(
+                h, mask=mask, is_causal=is_causal, cache=self_cache, need_weights=need_weights
+            )
+            return y
+
+        def cross_attention(h: torch.Tensor) -> torch.Tensor:
+            y, self.cross_weights = self.cross_attn(
+                h, memory, mask=memory_mask, cache=cross_cache, need_weights=need_weights
+            )
+            return y
+
+        x = residual(x, self_attention, self.norm1, self.dropout1, self.norm_first)
+        x = residual(x, cross_attention, self.norm2, self.dropout2, self.norm_first)
+        return residual(x, self.ff, self.norm3, self.dropout3, self.norm_first)
 
 
 class Encoder(nn.Module):
@@ -192,7 +198,7 @@ class Encoder(nn.Module):
             EncoderLayer(d_model, norm_first=norm_first, **layer_kw) for _ in range(n_layers)
         )
         bias = layer_kw.get("bias", True)
-        self.norm = LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
+        self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
 
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None, is_causal: bool = False
@@ -211,7 +217,7 @@ class Decoder(nn.Module):
             DecoderLayer(d_model, norm_first=norm_first, **layer_kw) for _ in range(n_layers)
         )
         bias = layer_kw.get("bias", True)
-        self.norm = LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
+        self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
 
     def forward(
         self,
