@@ -20,6 +20,7 @@ from those modules give the same outputs; the tests check this.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -110,6 +111,19 @@ class EncoderLayer(nn.Module):
         self.dropout2 = nn.Dropout(dropout)
         self.attn_weights: torch.Tensor | None = None  # filled when need_weights=True
 
+    def _self_attention(
+        self, mask, is_causal, cache, need_weights
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The self-attention sublayer as a function of its input (records the weights)."""
+
+        def f(h: torch.Tensor) -> torch.Tensor:
+            y, self.attn_weights = self.self_attn(
+                h, mask=mask, is_causal=is_causal, cache=cache, need_weights=need_weights
+            )
+            return y
+
+        return f
+
     def forward(
         self,
         x: torch.Tensor,
@@ -119,47 +133,32 @@ class EncoderLayer(nn.Module):
         need_weights: bool = False,
     ) -> torch.Tensor:
         """``x`` (B, T, C) -> (B, T, C); ``mask`` as in :class:`MultiHeadAttention`."""
-
-        def self_attention(h: torch.Tensor) -> torch.Tensor:
-            y, self.attn_weights = self.self_attn(
-                h, mask=mask, is_causal=is_causal, cache=cache, need_weights=need_weights
-            )
-            return y
-
-        x = residual(x, self_attention, self.norm1, self.dropout1, self.norm_first)
+        sa = self._self_attention(mask, is_causal, cache, need_weights)
+        x = residual(x, sa, self.norm1, self.dropout1, self.norm_first)
         return residual(x, self.ff, self.norm2, self.dropout2, self.norm_first)
 
 
-class DecoderLayer(nn.Module):
-    """Causal self-attention, cross-attention to the encoder output, then feed-forward."""
+class DecoderLayer(EncoderLayer):
+    """Causal self-attention, cross-attention to the encoder output, then feed-forward.
 
-    def __init__(
-        self,
-        d_model: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "gelu",
-        norm_first: bool = True,
-        bias: bool = True,
-        use_sdpa: bool = True,
-        eps: float = 1e-5,
-    ) -> None:
-        super().__init__()
-        self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, use_sdpa)
-        self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, use_sdpa)
-        self.ff = FeedForward(d_model, d_ff, dropout, activation, bias)
-        self.norm1 = nn.LayerNorm(d_model, eps, bias=bias)
-        self.norm2 = nn.LayerNorm(d_model, eps, bias=bias)
-        self.norm3 = nn.LayerNorm(d_model, eps, bias=bias)
-        self.dropout1 = nn.Dropout(dropout)
-        self.dropout2 = nn.Dropout(dropout)
-        self.dropout3 = nn.Dropout(dropout)
-        self.attn_weights: torch.Tensor | None = None  # self-attention, when need_weights
+    An encoder layer with a third sublayer in the middle; the names follow
+    ``nn.TransformerDecoderLayer`` (``norm2`` and ``dropout2`` belong to the cross-attention,
+    ``norm3`` and ``dropout3`` to the feed-forward network).
+    """
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, **layer_kw: Any) -> None:
+        """``layer_kw``: the keyword arguments of :class:`EncoderLayer` (dropout, activation,
+        norm_first, bias, use_sdpa, eps); the new sublayer is built with the same settings."""
+        super().__init__(d_model, n_heads, d_ff, **layer_kw)
+        sa = self.self_attn
+        self.cross_attn = MultiHeadAttention(
+            d_model, n_heads, sa.dropout, sa.in_proj.bias is not None, sa.use_sdpa
+        )
+        self.norm3 = nn.LayerNorm(d_model, self.norm1.eps, bias=self.norm1.bias is not None)
+        self.dropout3 = nn.Dropout(self.dropout1.p)
         self.cross_weights: torch.Tensor | None = None  # cross-attention, when need_weights
 
-    def forward(
+    def forward(  # type: ignore[override]
         self,
         x: torch.Tensor,
         memory: torch.Tensor,
@@ -172,19 +171,14 @@ class DecoderLayer(nn.Module):
         """``x`` (B, T, C) attends to itself (causally) and to ``memory`` (B, S, C)."""
         self_cache, cross_cache = cache if cache is not None else (None, None)
 
-        def self_attention(h: torch.Tensor) -> torch.Tensor:
-            y, self.attn_weights = self.self_attn(
-                h, mask=mask, is_causal=is_causal, cache=self_cache, need_weights=need_weights
-            )
-            return y
-
         def cross_attention(h: torch.Tensor) -> torch.Tensor:
             y, self.cross_weights = self.cross_attn(
                 h, memory, mask=memory_mask, cache=cross_cache, need_weights=need_weights
             )
             return y
 
-        x = residual(x, self_attention, self.norm1, self.dropout1, self.norm_first)
+        sa = self._self_attention(mask, is_causal, self_cache, need_weights)
+        x = residual(x, sa, self.norm1, self.dropout1, self.norm_first)
         x = residual(x, cross_attention, self.norm2, self.dropout2, self.norm_first)
         return residual(x, self.ff, self.norm3, self.dropout3, self.norm_first)
 
@@ -192,10 +186,12 @@ class DecoderLayer(nn.Module):
 class Encoder(nn.Module):
     """A stack of ``n_layers`` encoder layers (plus a final LayerNorm when pre-norm)."""
 
+    layer_class: type[EncoderLayer] = EncoderLayer
+
     def __init__(self, n_layers: int, d_model: int, norm_first: bool = True, **layer_kw) -> None:
         super().__init__()
         self.layers = nn.ModuleList(
-            EncoderLayer(d_model, norm_first=norm_first, **layer_kw) for _ in range(n_layers)
+            self.layer_class(d_model, norm_first=norm_first, **layer_kw) for _ in range(n_layers)
         )
         bias = layer_kw.get("bias", True)
         self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
@@ -208,18 +204,12 @@ class Encoder(nn.Module):
         return self.norm(x)
 
 
-class Decoder(nn.Module):
+class Decoder(Encoder):
     """A stack of ``n_layers`` decoder layers (plus a final LayerNorm when pre-norm)."""
 
-    def __init__(self, n_layers: int, d_model: int, norm_first: bool = True, **layer_kw) -> None:
-        super().__init__()
-        self.layers = nn.ModuleList(
-            DecoderLayer(d_model, norm_first=norm_first, **layer_kw) for _ in range(n_layers)
-        )
-        bias = layer_kw.get("bias", True)
-        self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
+    layer_class = DecoderLayer
 
-    def forward(
+    def forward(  # type: ignore[override]
         self,
         x: torch.Tensor,
         memory: torch.Tensor,
