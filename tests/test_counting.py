@@ -59,7 +59,10 @@ def test_gpt_params(position, bias):
             12 * L * C**2 + 13 * L * C + 2 * C + 37 * C + (20 * C if position == "learned" else 0)
         )
         assert gpt_params(c) == expect
-    assert m.num_params(non_embedding=True) - (37 * C) == gpt_params(c, non_embedding=True)
+    # one flag, one count: Kaplan et al.'s N, without the token and position tables
+    n = gpt_params(c, non_embedding=True)
+    assert m.num_params(non_embedding=True) == n
+    assert n == m.num_params() - 37 * C - (20 * C if position == "learned" else 0)
 
 
 def test_default_gpt_size():

@@ -109,10 +109,19 @@ class GPT(nn.Module):
                 nn.init.ones_(p)
 
     def num_params(self, non_embedding: bool = False) -> int:
-        """Number of parameters (the tied head counted once); optionally without positions."""
+        """Number of parameters, the tied head counted once.
+
+        With ``non_embedding=True``, without the token and position tables: Kaplan et al.
+        (2020)'s ``N``, the count their scaling laws use, equal to
+        :func:`~predcomp.transformer.counting.gpt_params` with the same flag. (nanoGPT's
+        ``get_num_params(non_embedding=True)`` subtracts only the position table and keeps the
+        token table, because it doubles as the output layer: another count.)
+        """
         n = sum(p.numel() for p in self.parameters())
-        if non_embedding and isinstance(self.pos_emb, LearnedPositionalEmbedding):
-            n -= self.pos_emb.weight.numel()
+        if non_embedding:
+            n -= self.tok_emb.weight.numel()
+            if isinstance(self.pos_emb, LearnedPositionalEmbedding):
+                n -= self.pos_emb.weight.numel()
         return n
 
     def new_cache(self) -> list[KVCache]:
