@@ -53,7 +53,8 @@ def gpt_params(config: GPTConfig, non_embedding: bool = False) -> int:
     ``V C`` (token embedding = output head, tied) ``+ T C`` (learned positions only)
     ``+ L (12 C^2 + 13 C)`` ``+ 2C`` (final LayerNorm), with biases. With
     ``non_embedding=True``, the token and position tables are left out: this is Kaplan et
-    al.'s ``N``, about ``12 L C^2``, and :meth:`~predcomp.transformer.gpt.GPT.num_params` with the same flag.
+    al.'s ``N``, about ``12 L C^2``, and what
+    :meth:`~predcomp.transformer.gpt.GPT.num_params` counts with the same flag.
     """
     c = config
     n = c.n_layer * encoder_layer_params(c.n_embd, 4 * c.n_embd, c.bias)
