@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from predcomp.tasks import BOS, PAD, SequenceTask
+from predcomp.tasks import BOS, EOS, SequenceTask
 from predcomp.tokenize import CharTokenizer
 from predcomp.transformer.embedding import TokenEmbedding
 from predcomp.transformer.encoder_decoder import EncoderDecoder
@@ -353,12 +353,15 @@ def train_seq2seq(
 
 @torch.no_grad()
 def exact_match(model: EncoderDecoder, task: SequenceTask) -> float:
-    """Fraction of held-out sources whose greedy decoding is entirely correct."""
+    """Fraction of held-out sources whose greedy decoding is entirely correct.
+
+    The decoder is given no length: it writes until it emits EOS (or reaches the longest
+    possible target), and an output is correct only if it is the target followed by EOS.
+    """
     was_training = model.training
     model.eval()
     b = task.heldout_batch()
-    out = model.greedy_decode(b.src, BOS, b.tgt_out.size(1))  # (B, L)
-    real = b.tgt_out != PAD
-    correct = ((out == b.tgt_out) | ~real).all(dim=1)
+    out = model.greedy_decode(b.src, BOS, task.target_len, eos_id=EOS)  # (B, T)
+    correct = (out == b.tgt_out).all(dim=1)  # both are padded after EOS
     model.train(was_training)
     return correct.float().mean().item()
