@@ -168,9 +168,43 @@ def test_cross_attention_cache_reuses_memory():
     assert cache.length == 5 and torch.equal(a, b)
 
 
+@pytest.mark.parametrize("n_kv_heads", [1, 2, 4])
+@pytest.mark.parametrize("use_sdpa", [False, True])
+def test_grouped_query_attention_matches_torch(n_kv_heads, use_sdpa):
+    # Against PyTorch's own grouped-query attention (enable_gqa), from the same projections.
+    C, H, D = 32, 4, 8
+    m = MultiHeadAttention(C, H, n_kv_heads=n_kv_heads, use_sdpa=use_sdpa)
+    assert m.in_proj.weight.shape == (C + 2 * n_kv_heads * D, C)
+    x = torch.randn(2, 7, C)
+    y, _ = m(x, is_causal=True)
+    q, k, v = m.in_proj(x).split([C, n_kv_heads * D, n_kv_heads * D], dim=-1)
+    q, k, v = (t.view(2, 7, -1, D).transpose(1, 2) for t in (q, k, v))
+    ref = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+    ref = m.out_proj(ref.transpose(1, 2).reshape(2, 7, C))
+    assert torch.allclose(y, ref, atol=ATOL)
+    # the KV cache stores n_kv_heads heads only, and still matches the full pass
+    cache = KVCache()
+    steps = [m(x[:, t : t + 1], is_causal=True, cache=cache)[0] for t in range(7)]
+    assert cache.k.shape == cache.v.shape == (2, n_kv_heads, 7, D)
+    assert torch.allclose(torch.cat(steps, dim=1), y, atol=ATOL)
+
+
+def test_grouped_query_cross_attention():
+    m = MultiHeadAttention(16, 4, n_kv_heads=2)
+    x, mem = torch.randn(1, 3, 16), torch.randn(1, 5, 16)
+    y, w = m(x, mem, need_weights=True)
+    assert y.shape == (1, 3, 16) and w.shape == (1, 4, 3, 5)
+    # heads of one group share keys: with equal queries they would attend alike
+    cache = KVCache()
+    assert torch.allclose(m(x, mem, cache=cache)[0], y, atol=ATOL)
+    assert cache.k.shape == (1, 2, 5, 4)
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError):
         MultiHeadAttention(10, 3)
+    with pytest.raises(ValueError, match="n_kv_heads"):
+        MultiHeadAttention(16, 4, n_kv_heads=3)
     m = MultiHeadAttention(8, 2)
     with pytest.raises(ValueError):
         m(torch.randn(1, 2, 8), torch.randn(1, 3, 8), is_causal=True)

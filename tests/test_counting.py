@@ -15,6 +15,7 @@ from predcomp.transformer.counting import (
     gpt_params,
     gpt_train_flops_per_token,
     kaplan_forward_flops_per_token,
+    kv_cache_bytes_per_token,
     layernorm_params,
 )
 from predcomp.transformer.encoder_decoder import EncoderDecoder, Seq2SeqConfig
@@ -94,6 +95,33 @@ def test_flops_against_torch_counter():
     with FlopCounterMode(display=False) as counter:
         m(idx[:, :8])
     assert counter.get_total_flops() == B * 8 * gpt_forward_flops_per_token(c, context=8)
+
+
+@pytest.mark.parametrize("n_kv_head", [None, 1, 2])
+def test_grouped_query_counts_and_cache_bytes(n_kv_head):
+    c = GPTConfig(
+        vocab_size=11,
+        block_size=16,
+        n_layer=2,
+        n_head=4,
+        n_embd=32,
+        use_sdpa=False,
+        n_kv_head=n_kv_head,
+    )
+    m = GPT(c)
+    assert m.num_params() == gpt_params(c)
+    idx = torch.randint(0, 11, (1, 16))
+    with FlopCounterMode(display=False) as counter:
+        m(idx)
+    assert counter.get_total_flops() == 16 * gpt_forward_flops_per_token(c)
+    # the cache of a full window holds kv_cache_bytes_per_token per token, measured
+    cache = m.new_cache()
+    m(idx, cache=cache)
+    nbytes = sum(t.nbytes for layer in cache for t in (layer.k, layer.v))
+    assert nbytes == 16 * kv_cache_bytes_per_token(c)
+    assert kv_cache_bytes_per_token(c, bytes_per_value=2) * 2 == kv_cache_bytes_per_token(c)
+    kv_heads = 4 if n_kv_head is None else n_kv_head
+    assert kv_cache_bytes_per_token(c) == 2 * 2 * kv_heads * 8 * 4  # 2 L H_kv D bytes
 
 
 def test_kaplan_estimate_is_close_for_wide_models():

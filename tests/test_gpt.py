@@ -65,6 +65,20 @@ def test_kv_cache_matches_full_forward(position):
         m(idx[:, :1], cache=cache)  # the cache is full: block_size reached
 
 
+@pytest.mark.parametrize("n_kv_head", [1, 2])
+def test_grouped_query_gpt_cache(n_kv_head):
+    m = tiny(n_kv_head=n_kv_head, position="rotary")
+    idx = torch.randint(0, 11, (2, 12))
+    full, _ = m(idx)
+    cache = m.new_cache()
+    steps = [m(idx[:, t : t + 1], cache=cache)[0] for t in range(12)]
+    assert torch.allclose(torch.cat(steps, dim=1), full, atol=ATOL)
+    D = 16 // 2
+    assert all(c.k.shape == (2, n_kv_head, 12, D) for c in cache)
+    with pytest.raises(ValueError, match="n_kv_head"):
+        GPTConfig(n_head=4, n_kv_head=3)
+
+
 def test_explicit_and_sdpa_paths_agree():
     a, b = tiny(use_sdpa=True), tiny(use_sdpa=False)
     b.load_state_dict(a.state_dict())

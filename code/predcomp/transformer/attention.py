@@ -117,9 +117,14 @@ class MultiHeadAttention(nn.Module):
 
     ``MultiHead(X, M) = Concat(head_1, ..., head_H) W_O`` with
     ``head_h = Attention(X W_Q^h, M W_K^h, M W_V^h)``; ``M = X`` for self-attention and the
-    encoder output for cross-attention. ``W_Q, W_K, W_V`` are stored stacked in one
-    ``(3C, C)`` matrix ``in_proj`` (the layout of ``nn.MultiheadAttention``), so that
-    self-attention needs a single matrix product.
+    encoder output for cross-attention. ``W_Q, W_K, W_V`` are stored stacked in one matrix
+    ``in_proj`` (the layout of ``nn.MultiheadAttention``), so that self-attention needs a
+    single matrix product.
+
+    With ``n_kv_heads < n_heads``, groups of ``n_heads / n_kv_heads`` query heads share one key
+    head and one value head: grouped-query attention (Ainslie et al., 2023), multi-query
+    attention (Shazeer, 2019) when ``n_kv_heads = 1``. ``W_K`` and ``W_V`` then have
+    ``n_kv_heads * D`` rows instead of ``C``, and a KV cache holds that many numbers per token.
     """
 
     def __init__(
@@ -130,20 +135,31 @@ class MultiHeadAttention(nn.Module):
         bias: bool = True,
         use_sdpa: bool = True,
         rotary: RotaryEmbedding | None = None,
+        n_kv_heads: int | None = None,
     ) -> None:
         super().__init__()
         if d_model % n_heads != 0:
             raise ValueError(f"d_model={d_model} is not divisible by n_heads={n_heads}")
+        n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
+        if n_kv_heads < 1 or n_heads % n_kv_heads != 0:
+            raise ValueError(f"n_kv_heads={n_kv_heads} must divide n_heads={n_heads}")
         self.d_model, self.n_heads, self.head_dim = d_model, n_heads, d_model // n_heads
-        self.in_proj = nn.Linear(d_model, 3 * d_model, bias=bias)  # [W_Q; W_K; W_V]
+        self.n_kv_heads = n_kv_heads
+        self.kv_dim = n_kv_heads * self.head_dim  # width of the keys (and of the values)
+        # [W_Q; W_K; W_V]: (C + 2 kv_dim, C); 3C rows for ordinary multi-head attention
+        self.in_proj = nn.Linear(d_model, d_model + 2 * self.kv_dim, bias=bias)
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)  # W_O
         self.dropout = dropout
         self.use_sdpa = use_sdpa
         self.rotary = rotary
 
-    def _heads(self, x: torch.Tensor) -> torch.Tensor:
-        B, T, _ = x.shape  # (B, T, C) -> (B, H, T, D)
-        return x.view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+    def _heads(self, proj: torch.Tensor, *widths: int) -> list[torch.Tensor]:
+        """Cut a projection (B, T, sum(widths)) into parts, each (B, heads, T, D)."""
+        B, T, _ = proj.shape
+        return [
+            p.view(B, T, p.size(-1) // self.head_dim, self.head_dim).transpose(1, 2)
+            for p in proj.split(widths, dim=-1)
+        ]
 
     def forward(
         self,
@@ -165,7 +181,7 @@ class MultiHeadAttention(nn.Module):
         C = self.d_model
         w, b = self.in_proj.weight, self.in_proj.bias
         if memory is None:  # self-attention: one product gives q, k and v
-            q, k, v = self._heads_split(self.in_proj(x))
+            q, k, v = self._heads(self.in_proj(x), C, self.kv_dim, self.kv_dim)
             offset = cache.length if cache is not None else 0
             if self.rotary is not None:
                 q, k = self.rotary(q, k, offset=offset)
@@ -174,14 +190,17 @@ class MultiHeadAttention(nn.Module):
         else:  # cross-attention: queries from x, keys and values from memory
             if is_causal:
                 raise ValueError("is_causal applies to self-attention only")
-            q = self._heads(F.linear(x, w[:C], None if b is None else b[:C]))
+            (q,) = self._heads(F.linear(x, w[:C], None if b is None else b[:C]), C)
             if cache is not None and cache.k is not None and cache.v is not None:
                 k, v = cache.k, cache.v
             else:
-                kv = F.linear(memory, w[C:], None if b is None else b[C:])  # (B, S, 2C)
-                k, v = (self._heads(t) for t in kv.split(C, dim=-1))
+                kv = F.linear(memory, w[C:], None if b is None else b[C:])  # (B, S, 2 kv_dim)
+                k, v = self._heads(kv, self.kv_dim, self.kv_dim)
                 if cache is not None:
                     cache.append(k, v)
+        if self.n_kv_heads != self.n_heads:  # each key/value head serves a group of queries
+            group = self.n_heads // self.n_kv_heads
+            k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
         T, S = q.size(-2), k.size(-2)
         # A single new query (T == 1) may see every cached key: no causal mask needed.
         causal = is_causal and T > 1
@@ -199,10 +218,6 @@ class MultiHeadAttention(nn.Module):
             y, weights = scaled_dot_product_attention(q, k, v, mask, dropout_p)
         y = y.transpose(1, 2).contiguous().view(x.size(0), T, C)  # (B, T, C): heads side by side
         return self.out_proj(y), (weights if need_weights else None)
-
-    def _heads_split(self, qkv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        q, k, v = qkv.split(self.d_model, dim=-1)  # (B, T, 3C) -> 3 x (B, T, C)
-        return self._heads(q), self._heads(k), self._heads(v)
 
 
 def blockwise_attention(

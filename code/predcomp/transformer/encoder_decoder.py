@@ -20,6 +20,11 @@ from predcomp.transformer.embedding import TokenEmbedding
 from predcomp.transformer.layers import Decoder, Encoder
 from predcomp.transformer.positional import SinusoidalPositionalEncoding
 
+__all__ = [
+    "EncoderDecoder",
+    "Seq2SeqConfig",
+]
+
 
 @dataclass
 class Seq2SeqConfig:

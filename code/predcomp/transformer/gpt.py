@@ -30,6 +30,12 @@ from predcomp.transformer.positional import (
 
 POSITIONS = ("learned", "sinusoidal", "rotary")
 
+__all__ = [
+    "GPT",
+    "GPTConfig",
+    "POSITIONS",
+]
+
 
 @dataclass
 class GPTConfig:
@@ -49,12 +55,21 @@ class GPTConfig:
     bias: bool = True  # biases in Linear layers and LayerNorms
     position: str = "learned"  # "learned" | "sinusoidal" | "rotary"
     use_sdpa: bool = True  # F.scaled_dot_product_attention instead of the written-out version
+    n_kv_head: int | None = None  # key/value heads (grouped-query attention); None: n_head
 
     def __post_init__(self) -> None:
         if self.position not in POSITIONS:
             raise ValueError(f"position must be one of {POSITIONS}, got {self.position!r}")
         if self.n_embd % self.n_head != 0:
             raise ValueError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")
+        if self.n_kv_head is not None and (self.n_kv_head < 1 or self.n_head % self.n_kv_head != 0):
+            raise ValueError(f"n_kv_head={self.n_kv_head} must divide n_head={self.n_head}")
+
+    @property
+    def kv_dim(self) -> int:
+        """Width of the keys (and of the values) of one layer: ``n_kv_head * n_embd / n_head``."""
+        n_kv = self.n_head if self.n_kv_head is None else self.n_kv_head
+        return n_kv * (self.n_embd // self.n_head)
 
 
 class GPT(nn.Module):
@@ -85,6 +100,7 @@ class GPT(nn.Module):
                 bias=c.bias,
                 use_sdpa=c.use_sdpa,
                 rotary=rotary,
+                n_kv_heads=c.n_kv_head,
             )
             for _ in range(c.n_layer)
         )

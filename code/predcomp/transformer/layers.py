@@ -100,10 +100,13 @@ class EncoderLayer(nn.Module):
         use_sdpa: bool = True,
         rotary: RotaryEmbedding | None = None,
         eps: float = 1e-5,
+        n_kv_heads: int | None = None,
     ) -> None:
         super().__init__()
         self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, use_sdpa, rotary)
+        self.self_attn = MultiHeadAttention(
+            d_model, n_heads, dropout, bias, use_sdpa, rotary, n_kv_heads
+        )
         self.ff = FeedForward(d_model, d_ff, dropout, activation, bias)
         self.norm1 = nn.LayerNorm(d_model, eps, bias=bias)
         self.norm2 = nn.LayerNorm(d_model, eps, bias=bias)
@@ -148,11 +151,16 @@ class DecoderLayer(EncoderLayer):
 
     def __init__(self, d_model: int, n_heads: int, d_ff: int, **layer_kw: Any) -> None:
         """``layer_kw``: the keyword arguments of :class:`EncoderLayer` (dropout, activation,
-        norm_first, bias, use_sdpa, eps); the new sublayer is built with the same settings."""
+        norm_first, bias, use_sdpa, eps, n_kv_heads); the new sublayer has the same settings."""
         super().__init__(d_model, n_heads, d_ff, **layer_kw)
         sa = self.self_attn
         self.cross_attn = MultiHeadAttention(
-            d_model, n_heads, sa.dropout, sa.in_proj.bias is not None, sa.use_sdpa
+            d_model,
+            n_heads,
+            sa.dropout,
+            sa.in_proj.bias is not None,
+            sa.use_sdpa,
+            n_kv_heads=sa.n_kv_heads,
         )
         self.norm3 = nn.LayerNorm(d_model, self.norm1.eps, bias=self.norm1.bias is not None)
         self.dropout3 = nn.Dropout(self.dropout1.p)
