@@ -32,8 +32,8 @@ POSITIONS = ("learned", "sinusoidal", "rotary")
 
 __all__ = [
     "GPT",
-    "GPTConfig",
     "POSITIONS",
+    "GPTConfig",
 ]
 
 
