@@ -300,13 +300,17 @@ def sample(
     temperature: float = 1.0,
     top_k: int | None = None,
     seed: int = 0,
+    top_p: float | None = None,
 ) -> str:
-    """Continue ``prompt`` with ``n`` sampled characters (reproducible for a given ``seed``)."""
+    """Continue ``prompt`` with ``n`` sampled characters (reproducible for a given ``seed``).
+
+    ``temperature``, ``top_k`` and ``top_p`` as in :func:`predcomp.decoding.decode`.
+    """
     was_training = model.training
     model.eval()
     idx = torch.tensor([vocab.encode(prompt)], dtype=torch.long)
     gen = torch.Generator().manual_seed(seed)
-    out = model.generate(idx, n, temperature=temperature, top_k=top_k, generator=gen)
+    out = model.generate(idx, n, temperature=temperature, top_k=top_k, top_p=top_p, generator=gen)
     model.train(was_training)
     return vocab.decode(out[0].tolist())
 

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from predcomp.decoding import decode
 from predcomp.transformer.attention import KVCache
 from predcomp.transformer.embedding import TokenEmbedding
 from predcomp.transformer.layers import EncoderLayer
@@ -194,37 +195,17 @@ class GPT(nn.Module):
         max_new_tokens: int,
         temperature: float = 1.0,
         top_k: int | None = None,
+        top_p: float | None = None,
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         """Extend ``idx`` (B, T) by sampling ``max_new_tokens`` tokens, one at a time.
 
         ``temperature`` divides the logits (below 1: sharper, above 1: flatter; 0: greedy);
-        ``top_k`` keeps only the ``k`` most probable tokens. Uses the KV cache while the
-        sequence fits in ``block_size``, then recomputes on the last ``block_size`` tokens.
+        ``top_k`` keeps only the ``k`` most probable tokens, ``top_p`` the smallest set whose
+        probability reaches ``p``. See :func:`predcomp.decoding.decode`, which also reports
+        what each token costs and the entropy it was drawn from.
         """
-        if temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {temperature}")
-        bs = self.config.block_size
-        cache = self.new_cache()
-        logits, _ = self(idx[:, -bs:], cache=cache)
-        for _ in range(max_new_tokens):
-            next_logits = logits[:, -1, :]  # (B, V)
-            if temperature == 0:
-                nxt = next_logits.argmax(-1, keepdim=True)
-            else:
-                next_logits = next_logits / temperature
-                if top_k is not None:
-                    kth = torch.topk(next_logits, min(top_k, next_logits.size(-1))).values[:, -1:]
-                    next_logits = next_logits.masked_fill(next_logits < kth, float("-inf"))
-                probs = torch.softmax(next_logits, dim=-1)
-                nxt = torch.multinomial(probs, 1, generator=generator)  # (B, 1)
-            idx = torch.cat((idx, nxt), dim=1)
-            if cache[0].length < bs:
-                logits, _ = self(nxt, cache=cache)
-            else:  # window full: slide it and start a fresh cache
-                cache = self.new_cache()
-                logits, _ = self(idx[:, -bs:], cache=cache)
-        return idx
+        return decode(self, idx, max_new_tokens, temperature, top_k, top_p, generator).tokens
 
     def config_dict(self) -> dict:
         """The configuration as a plain dict (what a checkpoint stores)."""
