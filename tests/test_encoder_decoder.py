@@ -97,6 +97,7 @@ def test_exact_match_needs_the_right_length():
     one_wrong = right.clone()
     one_wrong[0, 0] = FIRST_SYMBOL + (int(right[0, 0]) - FIRST_SYMBOL + 1) % 4
     assert exact_match(_Fixed(one_wrong), task) == pytest.approx(0.8)
+    assert exact_match(_Fixed(one_wrong), task, per_sequence=True).tolist() == [False] + [True] * 4
 
 
 def test_learns_to_reverse():

@@ -356,11 +356,14 @@ def train_seq2seq(
 
 
 @torch.no_grad()
-def exact_match(model: EncoderDecoder, task: SequenceTask) -> float:
+def exact_match(
+    model: EncoderDecoder, task: SequenceTask, per_sequence: bool = False
+) -> float | torch.Tensor:
     """Fraction of held-out sources whose greedy decoding is entirely correct.
 
     The decoder is given no length: it writes until it emits EOS (or reaches the longest
-    possible target), and an output is correct only if it is the target followed by EOS.
+    possible target), and an output is correct only if it is the target followed by EOS. With
+    ``per_sequence``, the boolean tensor of which held-out sources were decoded correctly.
     """
     was_training = model.training
     model.eval()
@@ -368,4 +371,4 @@ def exact_match(model: EncoderDecoder, task: SequenceTask) -> float:
     out = model.greedy_decode(b.src, BOS, task.target_len, eos_id=EOS)  # (B, T)
     correct = (out == b.tgt_out).all(dim=1)  # both are padded after EOS
     model.train(was_training)
-    return correct.float().mean().item()
+    return correct if per_sequence else correct.float().mean().item()
