@@ -79,7 +79,10 @@ class GPT(nn.Module):
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         self.config = c = config
-        self.tok_emb = TokenEmbedding(c.vocab_size, c.n_embd)
+        # Fixed sinusoids have unit amplitude, ~50 times the N(0, 0.02) token embeddings: scale
+        # the embeddings by sqrt(C) as Vaswani et al. do, or the tokens are drowned (measured:
+        # 4.0 against 2.96 bits/char after 600 steps of the default training).
+        self.tok_emb = TokenEmbedding(c.vocab_size, c.n_embd, scale=c.position == "sinusoidal")
         self.pos_emb: nn.Module | None = None
         rotary = None
         if c.position == "learned":
