@@ -71,7 +71,7 @@ def _params_json(params: dict[str, Any]) -> bytes:
         raise ValueError("params must be a dict")
     try:
         text = json.dumps(params, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ValueError(f"model parameters must be JSON-serializable: {exc}") from None
     return text.encode("utf-8")
 
@@ -96,6 +96,11 @@ def pack(model: str, params: dict[str, Any], original: bytes, payload: bytes) ->
         ]
     )
     return header + _U32.pack(zlib.crc32(header)) + payload
+
+
+def _no_constant(name: str) -> Any:
+    """``json.loads`` hook: :func:`pack` never writes NaN or Infinity; a header with one is bad."""
+    raise ValueError(f"{name} is not a valid parameter value")
 
 
 def _take(blob: bytes, pos: int, size: int, what: str) -> tuple[bytes, int]:
@@ -146,10 +151,14 @@ def unpack(blob: bytes) -> tuple[Header, bytes]:
         )
     try:
         model = model_id.decode("ascii")
-        params = json.loads(params_json.decode("utf-8"))
+        params = json.loads(params_json.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ContainerError(f"the predcomp header is malformed: {exc}") from None
-    if not model or not isinstance(params, dict):
+    except RecursionError:  # JSON nested thousands of levels deep
+        raise ContainerError(
+            "the predcomp header is malformed: parameters nest too deeply"
+        ) from None
+    if not model or not model.isprintable() or not isinstance(params, dict):
         raise ContainerError("the predcomp header is malformed: bad model identifier or parameters")
     header = Header(model, params, length, checksum, payload_length, version)
     return header, payload
