@@ -28,6 +28,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -91,15 +92,60 @@ BYTE_CEILING = frequency_ceiling(MIN_BITS_PER_BYTE)
 DEFAULT_MAX_SIZE = 1 << 30
 
 
-def _steps(n: int, progress: bool | None, desc: str) -> Iterable[int]:
-    """``range(n)``, wrapped in a tqdm progress bar on stderr for long inputs."""
+#: symbols between two looks at the process's memory (see _guarded)
+_MEMORY_CHECK_EVERY = 4096
+
+
+def _resident_bytes() -> int | None:
+    """The process's resident memory in bytes (its peak where only that is known), or None."""
+    try:
+        with open("/proc/self/statm", "rb") as f:  # Linux: the current resident set
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import resource
+    except ImportError:  # Windows: no cheap measure; the declared memory is still checked
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else 1024 * peak
+
+
+def _guarded(steps: Iterable[int], base: int | None, max_memory: int | None) -> Iterable[int]:
+    """``steps``, stopping with :class:`LimitExceededError` once memory grew by ``max_memory``.
+
+    :func:`~predcomp.models.registry.validate` bounds what building a model allocates; models
+    that learn also grow with the data (a PPM context, a count array), which no header field
+    states. So the process's memory is looked at every few thousand symbols, from ``base``,
+    measured before the model was built.
+    """
+    if base is None or max_memory is None:
+        yield from steps
+        return
+    for i in steps:
+        if i % _MEMORY_CHECK_EVERY == 0 and i:
+            grown = (_resident_bytes() or 0) - base
+            if grown > max_memory:
+                raise LimitExceededError(
+                    f"the model's memory grew by {grown / 2**20:,.0f} MiB after {i:,} bytes, "
+                    f"more than the limit of {max_memory / 2**20:,.0f} MiB (raise it with "
+                    "--max-memory)"
+                )
+        yield i
+
+
+def _steps(
+    n: int, progress: bool | None, desc: str, base: int | None = None, max_memory: int | None = None
+) -> Iterable[int]:
+    """``range(n)``, in a tqdm progress bar on stderr for long inputs, memory-guarded."""
     if progress is None:
         progress = n > PROGRESS_THRESHOLD
-    if not progress:
-        return range(n)
-    from tqdm import tqdm
+    steps: Iterable[int] = range(n)
+    if progress:
+        from tqdm import tqdm
 
-    return tqdm(range(n), desc=desc, unit="B", unit_scale=True, mininterval=0.5, leave=False)
+        steps = tqdm(steps, desc=desc, unit="B", unit_scale=True, mininterval=0.5, leave=False)
+    return _guarded(steps, base, max_memory)
 
 
 def _as_bytes(data: bytes | bytearray | memoryview) -> bytes:
@@ -136,17 +182,18 @@ def compress(
     """Compress ``data`` with the model called ``model`` (see :data:`MODELS`).
 
     ``params`` are the model's hyper-parameters (e.g. ``order=5``). The result is a container
-    that :func:`decompress` turns back into ``data`` exactly. The model is validated as
-    :func:`decompress` will validate it (``max_memory`` bytes at most, ``None``: no limit).
+    that :func:`decompress` turns back into ``data`` exactly. The model is validated, and its
+    memory bounded by ``max_memory`` bytes (``None``: no limit), as :func:`decompress` does.
     """
     data = _as_bytes(data)
     validate(model, params, max_memory=max_memory, input_length=len(data))
+    base = _resident_bytes()
     m = make_model(model, input_length=len(data), **params)
     if m.alphabet_size != 256:
         raise ValueError(f"compressing bytes needs a 256-symbol model, not {m.alphabet_size}")
     header_params = {**m.params(), _VERSION_KEY: predcomp.__version__}
     encoder = ArithmeticEncoder()
-    steps = _steps(len(data), progress, "compress")
+    steps = _steps(len(data), progress, "compress", base, max_memory)
     if isinstance(m, BitModel):  # eight binary codings per byte, most significant bit first
         p_bit, update_bit, encode_bit, bits = m.p_bit, m.update_bit, encoder.encode_bit, m.prob_bits
         lo, hi = _bit_range(bits)
@@ -177,7 +224,8 @@ def decompress(
     Everything the header says is checked before a model is built or a symbol decoded: the
     model as a whole and its declared memory (at most ``max_memory`` bytes), and the claimed
     length, against :func:`max_decoded_length` of the payload and against ``max_size``
-    (``None``: no limit). A request over a limit raises :class:`LimitExceededError`.
+    (``None``: no limit). While decoding, the memory the model grows as it learns is watched
+    against ``max_memory`` too. A request over a limit raises :class:`LimitExceededError`.
     """
     header, payload = unpack(_as_bytes(blob))
     if header.model not in MODELS:
@@ -204,6 +252,7 @@ def decompress(
             f"the data decompresses to {header.length:,} bytes, more than the limit of "
             f"{max_size:,} (raise it with --max-size)"
         )
+    base = _resident_bytes()
     try:
         validate(header.model, params, max_memory=max_memory)
         m = make_model(header.model, **params)
@@ -213,7 +262,7 @@ def decompress(
         raise ContainerError(f"cannot rebuild the model from the header: {exc}") from None
     decoder = ArithmeticDecoder(payload)
     out = bytearray()
-    steps = _steps(header.length, progress, "decompress")
+    steps = _steps(header.length, progress, "decompress", base, max_memory)
     if isinstance(m, BitModel):
         p_bit, update_bit, decode_bit, bits = m.p_bit, m.update_bit, decoder.decode_bit, m.prob_bits
         lo, hi = _bit_range(bits)
