@@ -385,3 +385,20 @@ def test_memory_that_grows_with_the_data_is_bounded_too(tmp_path):
     assert result.returncode == 3 and "grew" in result.stderr.decode() and not out.exists()
     assert run("decompress", str(packed), str(out)).returncode == 0
     assert out.read_bytes() == src.read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_compressed_data_is_not_written_to_a_terminal(src):
+    leader, follower = os.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "predcomp", "compress", str(src), "-"],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 1 and "terminal" in result.stderr.decode()
+    one_line_error(result.stderr.decode())
