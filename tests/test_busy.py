@@ -136,7 +136,12 @@ def test_a_busy_machine_changes_no_glued_value(name):
     idle, idle_s = execute(name)
     with Spinners(2):
         busy, busy_s = execute(name)
-    print(f"{name}: {len(idle)} glued values; {idle_s:.0f} s as is, {busy_s:.0f} s busy")
+    timings = sorted(k for k in idle if idle[k] != busy.get(k) and k in TIMINGS)
+    print(
+        f"{name}: {len(idle)} glued values; {idle_s:.0f} s as is, {busy_s:.0f} s busy "
+        f"(load average {os.getloadavg()[0]:.1f}); measured times that differ: "
+        + (", ".join(timings) or "none")
+    )
     assert idle, f"{name} glued nothing: is myst_nb installed in the kernel?"
     assert set(idle) == set(busy)
     differ = sorted(k for k in idle if idle[k] != busy[k] and k not in TIMINGS)
