@@ -8,9 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
-# OMP_WAIT_POLICY is left at libgomp's default (spin briefly, then sleep). PASSIVE (sleep at
-# once) made a training step of Chapter 10 1.5-2.5x slower on the 2-core machine (measured:
-# 55-98 ms against 32-42 ms), ACTIVE a little slower than the default.
+# OMP_WAIT_POLICY is left at libgomp's default (spin briefly, then sleep). The chapters that
+# train run PyTorch on one thread (predcomp.train.reproducible_torch): on a busy 2-core machine,
+# two threads waiting for each other made a training step of Chapter 10 about 20x slower
+# (measured: 1.9 s against 82 ms on one thread), and the thread count changed its numbers.
 
 .PHONY: setup book test lint unit slow html-checks clean vendor book-student pdf test-student \
 	test-all test-busy
