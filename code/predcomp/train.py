@@ -114,7 +114,7 @@ def get_batch(
 @dataclass
 class TrainConfig:
     """Training settings; the defaults train the default :class:`GPTConfig` on one CPU thread
-    in well under a minute."""
+    in under a minute."""
 
     max_steps: int = 600
     batch_size: int = 32
