@@ -402,3 +402,13 @@ def test_compressed_data_is_not_written_to_a_terminal(src):
         os.close(leader)
     assert result.returncode == 1 and "terminal" in result.stderr.decode()
     one_line_error(result.stderr.decode())
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_an_endless_input_is_refused_at_the_size_limit(tmp_path, capsys):
+    out = tmp_path / "o.pc"
+    assert main(["compress", "--max-size", "3M", "/dev/zero", str(out)]) == 3
+    assert "--max-size" in capsys.readouterr().err and not out.exists()
+    result = run("decompress", "--max-size", "1M", "-", "-", stdin=b"PCMP" + bytes(3 << 20))
+    assert result.returncode == 3
+    one_line_error(result.stderr.decode())

@@ -83,25 +83,33 @@ def _cmd_data(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ compress / decompress
 
 
+def _read_limited(f: Any, path: str, limit: int) -> bytes:
+    """All of the binary stream ``f``, read in pieces; more than ``limit`` bytes is refused."""
+    data = bytearray()
+    while chunk := f.read(min(1 << 20, limit + 1 - len(data))):
+        data += chunk
+        if len(data) > limit:  # (a device like /dev/zero never ends: stop here)
+            from predcomp.models.registry import LimitExceededError
+
+            raise LimitExceededError(
+                f"{path}: larger than the limit of {limit:,} bytes (--max-size)"
+            )
+    return bytes(data)
+
+
 def _read_input(path: str, limit: int) -> bytes:
     """The bytes of ``path`` ('-' = stdin); more than ``limit`` bytes is refused."""
     if path == "-":
         if sys.stdin is None:
             raise CliError("standard input is closed")
-        data = sys.stdin.buffer.read(limit + 1)
-    else:
-        try:
-            with open(path, "rb") as f:
-                data = f.read(limit + 1)
-        except FileNotFoundError:
-            raise CliError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise CliError(f"{path}: is a directory") from None
-    if len(data) > limit:
-        from predcomp.models.registry import LimitExceededError
-
-        raise LimitExceededError(f"{path}: larger than the limit of {limit:,} bytes (--max-size)")
-    return data
+        return _read_limited(sys.stdin.buffer, "standard input", limit)
+    try:
+        with open(path, "rb") as f:
+            return _read_limited(f, path, limit)
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CliError(f"{path}: is a directory") from None
 
 
 def _write_output(path: str, data: bytes, force: bool) -> None:
