@@ -412,3 +412,19 @@ def test_an_endless_input_is_refused_at_the_size_limit(tmp_path, capsys):
     result = run("decompress", "--max-size", "1M", "-", "-", stdin=b"PCMP" + bytes(3 << 20))
     assert result.returncode == 3
     one_line_error(result.stderr.decode())
+
+
+def test_a_library_deprecation_warning_is_not_printed(src, tmp_path, capsys, monkeypatch):
+    import warnings
+
+    import predcomp.compress
+
+    real = predcomp.compress.compress
+
+    def deprecated(*args, **kwargs):
+        warnings.warn("old API", DeprecationWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(predcomp.compress, "compress", deprecated)
+    assert main(["compress", "--model", "order0", str(src), str(tmp_path / "o")]) == 0
+    assert capsys.readouterr().err == ""

@@ -301,7 +301,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error")  # a numerical warning is a bug, not a message
+            # A numerical warning is a bug, not a message; other warnings (a library's
+            # deprecations) are for developers, and would break the one-line rule.
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("error", RuntimeWarning)
             return int(args.func(args))
     except Exception as exc:
         if debug:
@@ -312,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, LimitExceededError):
             return _fail(3, f"error: {exc}")
         if isinstance(exc, MemoryError):
-            return _fail(3, "error: out of memory (lower --max-memory or free memory)")
+            return _fail(3, "error: out of memory (free some, or lower --max-memory to fail early)")
         if isinstance(exc, CliError | ValueError | OSError):
             return _fail(1, f"error: {str(exc) or type(exc).__name__}")
         return _fail(
