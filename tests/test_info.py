@@ -412,3 +412,26 @@ def test_stationary_distribution_with_a_transient_state():
     pi = info.stationary_distribution(P)
     np.testing.assert_allclose(pi, [0.0, 0.6 / 1.4, 0.8 / 1.4], atol=1e-12)
     np.testing.assert_allclose(pi @ np.array(P), pi, atol=1e-12)
+
+
+def test_markov_entropy_rate_of_an_order_2_table():
+    # next symbol = XOR of the previous two, flipped with probability eps: rate h(eps)
+    eps = 0.2
+    P = np.zeros((4, 2))
+    for c in range(4):
+        P[c, (c // 2) ^ (c % 2)] = 1 - eps
+        P[c, 1 - ((c // 2) ^ (c % 2))] = eps
+    assert info.markov_entropy_rate(P, order=2) == pytest.approx(info.binary_entropy(eps))
+    T = info.context_transition_matrix(P, order=2)
+    np.testing.assert_allclose(T.sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="shape"):
+        info.markov_entropy_rate(P, order=1)
+    with pytest.raises(ValueError, match="order"):
+        info.markov_entropy_rate(P, order=0)
+
+
+def test_as_distribution_is_the_public_validator():
+    np.testing.assert_array_equal(info.as_distribution([0.25, 0.75]), [0.25, 0.75])
+    for bad in ([0.5, 0.6], [-0.1, 1.1], [np.nan, 1.0], [[0.5, 0.5]]):
+        with pytest.raises(ValueError):
+            info.as_distribution(bad)

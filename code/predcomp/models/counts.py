@@ -1,14 +1,30 @@
-"""Counting models: the uniform code, adaptive order-0 estimators, and order-k context models.
+"""Counting models: the uniform code, adaptive order-0 estimators, order-k context models.
 
-All three follow :class:`predcomp.models.base.Model`. They are the simplest predictors that
-learn: each keeps counts of what it has seen and turns them into probabilities with an
-*additive* (pseudo-count) estimator,
+This module is the book's one n-gram counter. The classes follow
+:class:`predcomp.models.base.Model` (predict, then update: what a coder needs). They are the
+simplest predictors that learn: each keeps counts of what it has seen and turns them into
+probabilities with an *additive* (pseudo-count) estimator,
 
-.. math:: p(x) = \\frac{n_x + \\alpha}{N + \\alpha A},
+.. math:: p(x \\mid c) = \\frac{n(c, x) + \\alpha}{n(c) + \\alpha A},
 
-where :math:`n_x` is how often :math:`x` occurred, :math:`N = \\sum_x n_x`, :math:`A` the
-alphabet size, and :math:`\\alpha = 1` (Laplace's rule of succession) or :math:`\\alpha = 1/2`
-(the Krichevsky–Trofimov estimator, whose regret is within a constant of the best possible).
+where :math:`n(c, x)` is how often :math:`x` followed the context :math:`c` (the last ``k``
+symbols; empty for order 0), :math:`n(c) = \\sum_x n(c, x)`, :math:`A` the alphabet size, and
+:math:`\\alpha = 1` (Laplace's rule of succession) or :math:`\\alpha = 1/2` (the
+Krichevsky–Trofimov estimator, whose regret is within a constant of the best possible).
+
+The functions at the end compute the *same* order-k model on a whole sequence at once, in a few
+numpy passes, for experiments over many orders and long texts (the tests check them against
+:class:`ContextModel`):
+
+* :func:`context_ids` — one integer per position naming the ``k`` symbols before it;
+* :func:`sequential_probabilities` / :func:`sequential_code_length` — the adaptive model's
+  probability of each symbol having seen only the symbols before it (prequential, as a
+  compressor codes it), for any pseudo-count ``alpha``;
+* :func:`heldout_log_loss` — bits per symbol of a model counted on a training sequence and
+  scored on a separate test sequence (the usual train/test protocol).
+
+Near the start of a sequence the context is the shorter history seen so far (a start marker
+pads it), in both forms.
 """
 
 from __future__ import annotations
@@ -17,7 +33,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PRIORS", "Adaptive", "ContextModel", "Uniform"]
+__all__ = [
+    "PRIORS",
+    "Adaptive",
+    "ContextModel",
+    "Uniform",
+    "context_ids",
+    "heldout_log_loss",
+    "sequential_code_length",
+    "sequential_probabilities",
+]
 
 #: the largest alphabet a counting model accepts (a guard against absurd parameters)
 MAX_ALPHABET = 1 << 16
@@ -125,3 +150,142 @@ class ContextModel:
 
     def params(self) -> dict[str, Any]:
         return {"order": self.order, "alphabet_size": self.alphabet_size, "prior": self.prior}
+
+
+# --------------------------------------------------------------------------------------------
+# The same model on a whole sequence at once (vectorized)
+# --------------------------------------------------------------------------------------------
+
+#: ids stay below this, so that ``id * alphabet_size + symbol`` fits in an int64
+_ID_LIMIT = 1 << 62
+
+
+def _check_sequence(seq: np.ndarray, order: int, alphabet_size: int, alpha: float) -> np.ndarray:
+    s = np.asarray(seq)
+    if s.ndim != 1:
+        raise ValueError("sequence must be one-dimensional")
+    if isinstance(order, bool) or not isinstance(order, int | np.integer) or order < 0:
+        raise ValueError(f"order must be a non-negative integer, got {order!r}")
+    if isinstance(alphabet_size, bool) or not isinstance(alphabet_size, int | np.integer):
+        raise ValueError(f"alphabet_size must be an integer, got {alphabet_size!r}")
+    if not 1 <= alphabet_size <= MAX_ALPHABET:
+        raise ValueError(f"alphabet_size must be in 1..{MAX_ALPHABET}, got {alphabet_size}")
+    if not alpha >= 0:
+        raise ValueError(f"alpha must be >= 0, got {alpha}")
+    if s.size and (s.dtype.kind not in "iub" or s.min() < 0 or s.max() >= alphabet_size):
+        raise ValueError(f"symbols must be integers in 0 .. {alphabet_size - 1}")
+    return s.astype(np.int64)
+
+
+def _renumber(ids: np.ndarray) -> tuple[np.ndarray, int]:
+    """Replace ids by their rank among the distinct ids (same equalities, small numbers)."""
+    _, ranks = np.unique(ids, return_inverse=True)
+    ranks = ranks.astype(np.int64).ravel()
+    return ranks, int(ranks.max(initial=0))
+
+
+def context_ids(seq: np.ndarray, order: int, alphabet_size: int) -> np.ndarray:
+    """An integer id for the ``order`` symbols before each position (start-padded).
+
+    Two positions get the same id exactly when their preceding ``order`` symbols agree (with
+    positions near the start distinguished by how much history they have). Every id is below
+    ``2**62 / alphabet_size``, so ``id * alphabet_size + symbol`` names a (context, symbol) pair.
+    """
+    s = _check_sequence(seq, order, alphabet_size, 0.0)
+    return _context_ids(s, order, alphabet_size)
+
+
+def _context_ids(s: np.ndarray, order: int, alphabet_size: int, restart: int = 0) -> np.ndarray:
+    """:func:`context_ids` of ``s``, where position ``restart`` begins a new sequence."""
+    n = s.size
+    radix = alphabet_size + 1  # digit 0 means "before the start"
+    ids = np.zeros(n, dtype=np.int64)
+    top = 0  # an upper bound on the ids
+    for lag in range(order, 0, -1):  # the oldest symbol first: the newest is least significant
+        if (top + 1) * radix >= _ID_LIMIT // alphabet_size:
+            ids, top = _renumber(ids)  # too many digits for an int64: keep only the ranks
+        digit = np.zeros(n, dtype=np.int64)
+        digit[lag:] = s[: max(n - lag, 0)] + 1
+        if restart:
+            digit[restart : restart + lag] = 0  # the second sequence has no history yet
+        ids = ids * radix + digit
+        top = top * radix + alphabet_size
+    return ids
+
+
+def _prior_counts(keys: np.ndarray) -> np.ndarray:
+    """For each position, how many earlier positions carry the same key."""
+    n = keys.size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    k = keys[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    group_start = np.repeat(starts, np.diff(np.r_[starts, n]))
+    out = np.empty(n, dtype=np.int64)
+    out[order] = np.arange(n) - group_start
+    return out
+
+
+def sequential_probabilities(
+    seq: np.ndarray, order: int, alphabet_size: int, alpha: float = 0.5
+) -> np.ndarray:
+    """Probability an adaptive add-α order-``order`` model gives each symbol of ``seq``.
+
+    Symbol ``t`` is predicted from the counts of symbols ``0 .. t-1`` only, exactly as
+    :class:`ContextModel` predicts it, so ``-log2(result).sum()`` is the code length an
+    arithmetic coder driven by this model approaches (prequential code length).
+    """
+    s = _check_sequence(seq, order, alphabet_size, alpha)
+    if alpha == 0:
+        raise ValueError("an adaptive model needs alpha > 0 (the first symbol has no counts)")
+    ctx = context_ids(s, order, alphabet_size)
+    n_ctx = _prior_counts(ctx)
+    n_joint = _prior_counts(ctx * alphabet_size + s)
+    return (n_joint + alpha) / (n_ctx + alpha * alphabet_size)
+
+
+def sequential_code_length(
+    seq: np.ndarray, order: int, alphabet_size: int, alpha: float = 0.5
+) -> float:
+    """Total bits ``-Σ log2 p`` of :func:`sequential_probabilities`."""
+    return float(-np.log2(sequential_probabilities(seq, order, alphabet_size, alpha)).sum())
+
+
+def count_lookup(keys: np.ndarray, counts: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``counts`` of each ``query`` key in the sorted, distinct ``keys`` (0 when absent)."""
+    if keys.size == 0:
+        return np.zeros(query.size, dtype=np.int64)
+    pos = np.clip(np.searchsorted(keys, query), 0, keys.size - 1)
+    return np.where(keys[pos] == query, counts[pos], 0)
+
+
+def heldout_log_loss(
+    train: np.ndarray,
+    test: np.ndarray,
+    order: int,
+    alphabet_size: int,
+    alpha: float = 0.5,
+) -> float:
+    """Bits per symbol on ``test`` of an add-α order-``order`` model counted on ``train``.
+
+    With ``alpha = 0`` this is the maximum-likelihood model; scored on its own training data
+    it gives the empirical conditional entropy, and on new data it can be infinite.
+    """
+    tr = _check_sequence(train, order, alphabet_size, alpha)
+    te = _check_sequence(test, order, alphabet_size, alpha)
+    if te.size == 0:
+        raise ValueError("test sequence is empty")
+    a = alphabet_size
+    # Number the contexts of both sequences together, so that equal contexts get equal ids
+    # even when the ids had to be renumbered; the test sequence starts with no history.
+    ids = _context_ids(np.concatenate([tr, te]), order, a, restart=tr.size)
+    ctx_tr, ctx_te = ids[: tr.size], ids[tr.size :]
+    u_ctx, c_ctx = np.unique(ctx_tr, return_counts=True)
+    u_joint, c_joint = np.unique(ctx_tr * a + tr, return_counts=True)
+    n_ctx = count_lookup(u_ctx, c_ctx, ctx_te)
+    n_joint = count_lookup(u_joint, c_joint, ctx_te * a + te)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bits = -np.log2((n_joint + alpha) / (n_ctx + alpha * a))
+    bits[np.isnan(bits)] = np.inf  # 0/0: an unseen context with alpha = 0
+    return float(bits.mean())
