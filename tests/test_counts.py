@@ -256,3 +256,19 @@ def test_context_ids_renumbering_keeps_train_and_test_comparable():
         want.append(-math.log2((c[x] + alpha) / (sum(c.values()) + alpha * a)))
     got = counts.heldout_log_loss(train, test, order, a, alpha)
     assert got == pytest.approx(np.mean(want))
+
+
+def test_guess_ranks_match_a_plain_ranking():
+    rng = np.random.default_rng(5)
+    a, order = 5, 2
+    train = rng.integers(0, a, 300)
+    test = np.concatenate([train[:40], rng.integers(0, a, 60)])
+    table: dict[tuple, Counter] = defaultdict(Counter)
+    for t, x in enumerate(train):
+        table[tuple(train[max(0, t - order) : t])][x] += 1
+    want = []
+    for t, x in enumerate(test):
+        c = table[tuple(test[max(0, t - order) : t])]
+        ranking = sorted(range(a), key=lambda y: (-c[y], y))  # most frequent first, then index
+        want.append(ranking.index(x) + 1)
+    np.testing.assert_array_equal(counts.guess_ranks(train, test, order, a, chunk=7), want)

@@ -42,6 +42,9 @@ __all__ = [
     "cross_entropy",
     "entropy",
     "entropy_from_counts",
+    "fano_entropy",
+    "fano_error_bound",
+    "guessing_bounds",
     "joint_entropy",
     "kl_divergence",
     "markov_entropy_rate",
@@ -194,6 +197,75 @@ def mutual_information(pxy: ArrayLike, base: float = 2.0) -> float:
     log_prod = _log(pxy.sum(axis=1)[rows], base) + _log(pxy.sum(axis=0)[cols], base)
     i = float(np.sum(v * (_log(v, base) - log_prod)))
     return max(i, 0.0)
+
+
+# --------------------------------------------------------------------------- prediction errors
+
+
+def fano_entropy(error: float, alphabet_size: int, base: float = 2.0) -> float:
+    """Fano's bound ``h(Pe) + Pe log(A - 1)`` on ``H(X | Y)`` for a guess of error ``Pe``.
+
+    Any guess of ``X`` from ``Y`` that is wrong with probability ``Pe`` leaves at most this much
+    uncertainty: ``H(X | Y) <= h(Pe) + Pe log(A - 1)`` over an alphabet of ``A`` symbols.
+    """
+    base = _check_base(base)
+    if not 0 <= error <= 1:
+        raise ValueError(f"an error probability must be in [0, 1], got {error!r}")
+    if isinstance(alphabet_size, bool) or not isinstance(alphabet_size, int | np.integer):
+        raise ValueError(f"alphabet_size must be an integer, got {alphabet_size!r}")
+    if alphabet_size < 2:
+        raise ValueError(f"Fano's inequality needs at least 2 symbols, got {alphabet_size}")
+    wrong = error * math.log(alphabet_size - 1) / math.log(base) if error > 0 else 0.0
+    return float(binary_entropy(error, base)) + wrong
+
+
+def fano_error_bound(conditional_entropy: float, alphabet_size: int, base: float = 2.0) -> float:
+    """The smallest error probability Fano's inequality allows when ``H(X | Y)`` is given.
+
+    Solves ``h(Pe) + Pe log(A - 1) = H(X | Y)`` for ``Pe`` in ``[0, 1 - 1/A]``, where the left
+    side increases from 0 to ``log A``: no predictor of ``X`` from ``Y`` can be wrong less often.
+    """
+    if not conditional_entropy >= 0:
+        raise ValueError(f"an entropy must be >= 0, got {conditional_entropy!r}")
+    top = 1 - 1 / alphabet_size
+    if conditional_entropy >= fano_entropy(top, alphabet_size, base):
+        return top
+    if conditional_entropy == 0:
+        return 0.0
+    low, high = 0.0, top
+    for _ in range(100):  # bisection: 100 halvings reach float precision
+        mid = (low + high) / 2
+        if fano_entropy(mid, alphabet_size, base) < conditional_entropy:
+            low = mid
+        else:
+            high = mid
+    return high
+
+
+def guessing_bounds(ranks: ArrayLike, alphabet_size: int, base: float = 2.0) -> tuple[float, float]:
+    """Shannon's (1951) bounds on the entropy from the ranks of guesses.
+
+    ``ranks`` are the positions (1 = first guess) at which a predictor that guesses the next
+    symbol in order of decreasing probability found the actual one. With ``q_i`` the frequency
+    of rank ``i``, Shannon's bounds on the conditional entropy of the text are
+
+    ``sum_i i (q_i - q_{i+1}) log i  <=  H  <=  -sum_i q_i log q_i``.
+
+    The upper bound holds for *any* guessing order (the ranks are an invertible recoding of the
+    text given its context, so they cannot carry less information); the lower bound assumes
+    that the guesser ranks by the true conditional probabilities.
+    """
+    base = _check_base(base)
+    r = np.asarray(ranks)
+    if r.ndim != 1 or r.size == 0 or r.dtype.kind not in "iu":
+        raise ValueError("ranks must be a non-empty 1-D array of integers")
+    if r.min() < 1 or r.max() > alphabet_size:
+        raise ValueError(f"ranks must lie in 1..{alphabet_size}")
+    q = np.bincount(r, minlength=alphabet_size + 2)[1:].astype(np.float64) / r.size  # q_1..q_{A+1}
+    upper = float(-_xlogy(q, q, base).sum()) + 0.0
+    i = np.arange(1, alphabet_size + 1)
+    lower = float(np.sum(i * (q[:-1] - q[1:]) * np.log(i) / math.log(base))) + 0.0
+    return lower, upper
 
 
 # --------------------------------------------------------------------------- Markov chains

@@ -21,7 +21,9 @@ numpy passes, for experiments over many orders and long texts (the tests check t
   probability of each symbol having seen only the symbols before it (prequential, as a
   compressor codes it), for any pseudo-count ``alpha``;
 * :func:`heldout_log_loss` — bits per symbol of a model counted on a training sequence and
-  scored on a separate test sequence (the usual train/test protocol).
+  scored on a separate test sequence (the usual train/test protocol);
+* :func:`guess_ranks` — where the actual symbol stands in the counted model's ranking of the
+  alphabet: Shannon's guessing game played by the model.
 
 Near the start of a sequence the context is the shorter history seen so far (a start marker
 pads it), in both forms.
@@ -39,7 +41,10 @@ __all__ = [
     "ContextModel",
     "Uniform",
     "context_ids",
+    "count_lookup",
+    "guess_ranks",
     "heldout_log_loss",
+    "paired_context_ids",
     "sequential_code_length",
     "sequential_probabilities",
 ]
@@ -260,6 +265,27 @@ def count_lookup(keys: np.ndarray, counts: np.ndarray, query: np.ndarray) -> np.
     return np.where(keys[pos] == query, counts[pos], 0)
 
 
+def _paired_ids(
+    tr: np.ndarray, te: np.ndarray, order: int, a: int
+) -> tuple[np.ndarray, np.ndarray]:
+    # Number the contexts of both sequences together, so that equal contexts get equal ids
+    # even when the ids had to be renumbered; the test sequence starts with no history.
+    ids = _context_ids(np.concatenate([tr, te]), order, a, restart=tr.size)
+    return ids[: tr.size], ids[tr.size :]
+
+
+def paired_context_ids(
+    train: np.ndarray, test: np.ndarray, order: int, alphabet_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`context_ids` of two sequences, comparable: equal contexts get equal ids.
+
+    The test sequence starts afresh (its first symbols see a start-padded context).
+    """
+    tr = _check_sequence(train, order, alphabet_size, 0.0)
+    te = _check_sequence(test, order, alphabet_size, 0.0)
+    return _paired_ids(tr, te, order, alphabet_size)
+
+
 def heldout_log_loss(
     train: np.ndarray,
     test: np.ndarray,
@@ -277,10 +303,7 @@ def heldout_log_loss(
     if te.size == 0:
         raise ValueError("test sequence is empty")
     a = alphabet_size
-    # Number the contexts of both sequences together, so that equal contexts get equal ids
-    # even when the ids had to be renumbered; the test sequence starts with no history.
-    ids = _context_ids(np.concatenate([tr, te]), order, a, restart=tr.size)
-    ctx_tr, ctx_te = ids[: tr.size], ids[tr.size :]
+    ctx_tr, ctx_te = _paired_ids(tr, te, order, a)
     u_ctx, c_ctx = np.unique(ctx_tr, return_counts=True)
     u_joint, c_joint = np.unique(ctx_tr * a + tr, return_counts=True)
     n_ctx = count_lookup(u_ctx, c_ctx, ctx_te)
@@ -289,3 +312,30 @@ def heldout_log_loss(
         bits = -np.log2((n_joint + alpha) / (n_ctx + alpha * a))
     bits[np.isnan(bits)] = np.inf  # 0/0: an unseen context with alpha = 0
     return float(bits.mean())
+
+
+def guess_ranks(
+    train: np.ndarray, test: np.ndarray, order: int, alphabet_size: int, chunk: int = 1 << 14
+) -> np.ndarray:
+    """The rank (1 = first guess) of each test symbol in the order-``order`` model's ranking.
+
+    The model is the one counted on ``train``: after a context it ranks the symbols by how often
+    they followed it, ties broken by symbol index (for an unseen context, by index alone). This
+    is Shannon's guessing game with the counting model as the player; the ranks are an
+    invertible recoding of the text given its contexts. ``chunk`` bounds the memory used.
+    """
+    tr = _check_sequence(train, order, alphabet_size, 0.0)
+    te = _check_sequence(test, order, alphabet_size, 0.0)
+    a = alphabet_size
+    ctx_tr, ctx_te = _paired_ids(tr, te, order, a)
+    keys, key_counts = np.unique(ctx_tr * a + tr, return_counts=True)
+    ranks = np.empty(te.size, dtype=np.int64)
+    symbols = np.arange(a)
+    for start in range(0, te.size, chunk):
+        ctx, x = ctx_te[start : start + chunk], te[start : start + chunk]
+        # the counts of every symbol after each test position's context: (chunk, a)
+        table = count_lookup(keys, key_counts, (ctx[:, None] * a + symbols).ravel()).reshape(-1, a)
+        own = table[np.arange(x.size), x][:, None]
+        ahead = (table > own) | ((table == own) & (symbols < x[:, None]))
+        ranks[start : start + chunk] = 1 + ahead.sum(axis=1)
+    return ranks
