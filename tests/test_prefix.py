@@ -263,3 +263,13 @@ def test_gallager_bound_is_nearly_tight_for_a_skewed_coin():
     h = -sum(q * math.log2(q) for q in p)
     assert 1 - h == pytest.approx(0.9886, abs=1e-3)
     assert gallager_bound(p) == pytest.approx(0.999 + 0.0861, abs=1e-4)
+
+
+def test_shannon_fano_elias_is_exact_with_fractions():
+    p = [Fraction(1, 3), Fraction(1, 3), Fraction(1, 6), Fraction(1, 6)]
+    words = shannon_fano_elias_code(p)
+    low = Fraction(0)
+    for w, q in zip(words, p, strict=True):
+        start = Fraction(int(w, 2), 2 ** len(w))
+        assert low <= start and start + Fraction(1, 2 ** len(w)) <= low + q
+        low += q

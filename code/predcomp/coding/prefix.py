@@ -29,6 +29,7 @@ import numpy as np
 from predcomp.coding.bitio import BitReader, BitWriter
 
 __all__ = [
+    "GALLAGER_SIGMA",
     "HuffmanCode",
     "PrefixCode",
     "canonical_codewords",
@@ -104,13 +105,13 @@ def shannon_fano_elias_code(probs: Sequence[float] | np.ndarray) -> list[str]:
     Symbol ``x`` owns ``[F(x), F(x) + p(x))`` with ``F(x) = sum_{y < x} p(y)`` (symbols in their
     given order, no sorting); its codeword is the first ``ceil(-log2 p(x)) + 1`` bits of the
     midpoint ``F(x) + p(x) / 2``. The dyadic interval of that codeword lies inside the slice, so
-    the code is prefix-free, and ``L < H + 2``. The arithmetic is exact (the floats are turned
-    into fractions), so the codewords do not depend on rounding.
+    the code is prefix-free, and ``L < H + 2``. The arithmetic is exact: probabilities given as
+    :class:`~fractions.Fraction` are used as they are, floats as the binary fractions they are.
     """
-    p = _probabilities(probs)
+    p = _probabilities([float(x) for x in probs])
     if (p == 0).any():
         raise ValueError("a Shannon–Fano–Elias code needs every probability positive")
-    exact = [Fraction(float(x)) for x in p]  # each float is an exact binary fraction
+    exact = [x if isinstance(x, Fraction) else Fraction(float(x)) for x in probs]
     total = sum(exact, Fraction(0))
     words = []
     below = Fraction(0)
