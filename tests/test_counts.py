@@ -263,12 +263,44 @@ def test_guess_ranks_match_a_plain_ranking():
     a, order = 5, 2
     train = rng.integers(0, a, 300)
     test = np.concatenate([train[:40], rng.integers(0, a, 60)])
-    table: dict[tuple, Counter] = defaultdict(Counter)
+    tables = [defaultdict(Counter) for _ in range(order + 1)]
     for t, x in enumerate(train):
-        table[tuple(train[max(0, t - order) : t])][x] += 1
+        for k in range(order + 1):
+            tables[k][tuple(train[max(0, t - k) : t])][x] += 1
     want = []
     for t, x in enumerate(test):
-        c = table[tuple(test[max(0, t - order) : t])]
-        ranking = sorted(range(a), key=lambda y: (-c[y], y))  # most frequent first, then index
+        c = [tables[k][tuple(test[max(0, t - k) : t])] for k in range(order + 1)]
+        # most frequent after the longest context first, ties by shorter contexts, then index
+        ranking = sorted(range(a), key=lambda y: ([-c[k][y] for k in range(order, -1, -1)], y))
         want.append(ranking.index(x) + 1)
     np.testing.assert_array_equal(counts.guess_ranks(train, test, order, a, chunk=7), want)
+
+
+def test_closed_form_code_length_matches_the_sequential_model():
+    rng = np.random.default_rng(6)
+    seq = rng.integers(0, 4, 3000)
+    for order in (0, 1, 3):
+        for alpha in (0.5, 1.0, 0.1):
+            table = counts.count_table(seq, order, 4)
+            assert table.sum() == seq.size
+            total = counts.additive_code_length(table, alpha).sum()
+            assert total == pytest.approx(counts.sequential_code_length(seq, order, 4, alpha))
+
+
+def test_kt_regret_formula_matches_the_exact_regret_for_large_counts():
+    rng = np.random.default_rng(7)
+    for a in (2, 4, 27):
+        for seen in (a, max(1, a - 1)):
+            p = rng.dirichlet(np.ones(seen))
+            row = np.zeros(a, dtype=np.int64)
+            row[:seen] = np.maximum(1000, np.round(p * 10**6)).astype(np.int64)
+            n = row.sum()
+            ml = -sum(c * math.log2(c / n) for c in row if c)
+            exact = counts.additive_code_length(row, 0.5)[0] - ml
+            assert counts.kt_regret(n, seen, a) == pytest.approx(exact, abs=0.01)
+    # the binary case: 1/2 log2 n + 1/2 log2(pi / 2)
+    assert counts.kt_regret(1000, 2, 2) == pytest.approx(
+        0.5 * math.log2(1000) + 0.5 * math.log2(math.pi / 2)
+    )
+    with pytest.raises(ValueError):
+        counts.kt_regret(0, 1, 2)

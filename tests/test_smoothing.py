@@ -140,3 +140,14 @@ def test_bad_arguments_raise():
         smoothing.smoothed_probabilities(x, np.array([], dtype=int), 1, 2)
     with pytest.raises(ValueError):
         smoothing.smoothed_probabilities(np.array([0, 5]), x, 1, 2)
+
+
+@pytest.mark.parametrize("method", smoothing.SMOOTHING_METHODS)
+def test_all_orders_in_one_pass_match_each_order_alone(method):
+    rng = np.random.default_rng(3)
+    train, test = rng.integers(0, 5, 800), rng.integers(0, 5, 200)
+    together = smoothing.smoothed_log_losses(train, test, 4, 5, method)
+    alone = [smoothing.smoothed_log_loss(train, test, k, 5, method) for k in range(5)]
+    np.testing.assert_allclose(together, alone, rtol=1e-12)
+    naive = [-np.log2(naive_smoothed(train, test, k, 5, method)).mean() for k in range(5)]
+    np.testing.assert_allclose(together, naive, rtol=1e-12)

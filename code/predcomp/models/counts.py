@@ -31,6 +31,7 @@ pads it), in both forms.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,10 +41,13 @@ __all__ = [
     "Adaptive",
     "ContextModel",
     "Uniform",
+    "additive_code_length",
     "context_ids",
     "count_lookup",
+    "count_table",
     "guess_ranks",
     "heldout_log_loss",
+    "kt_regret",
     "paired_context_ids",
     "sequential_code_length",
     "sequential_probabilities",
@@ -315,27 +319,100 @@ def heldout_log_loss(
 
 
 def guess_ranks(
-    train: np.ndarray, test: np.ndarray, order: int, alphabet_size: int, chunk: int = 1 << 14
+    train: np.ndarray, test: np.ndarray, order: int, alphabet_size: int, chunk: int = 1 << 13
 ) -> np.ndarray:
-    """The rank (1 = first guess) of each test symbol in the order-``order`` model's ranking.
+    """The rank (1 = first guess) of each test symbol in a counting model's order of guesses.
 
-    The model is the one counted on ``train``: after a context it ranks the symbols by how often
-    they followed it, ties broken by symbol index (for an unseen context, by index alone). This
-    is Shannon's guessing game with the counting model as the player; the ranks are an
-    invertible recoding of the text given its contexts. ``chunk`` bounds the memory used.
+    After a context the guesser ranks the symbols by how often they followed its last ``order``
+    symbols in ``train``; ties (unseen symbols, unseen contexts) are broken by the counts after
+    the last ``order - 1`` symbols, and so on down to order 0, and finally by symbol index.
+    This is Shannon's guessing game with a backing-off counting model as the player; the ranks
+    are an invertible recoding of the text given its contexts. ``chunk`` bounds the memory.
     """
     tr = _check_sequence(train, order, alphabet_size, 0.0)
     te = _check_sequence(test, order, alphabet_size, 0.0)
     a = alphabet_size
-    ctx_tr, ctx_te = _paired_ids(tr, te, order, a)
-    keys, key_counts = np.unique(ctx_tr * a + tr, return_counts=True)
+    tables = []
+    for k in range(order + 1):  # per order: the counts of (context, symbol) in training
+        ctx_tr, ctx_te = _paired_ids(tr, te, k, a)
+        keys, key_counts = np.unique(ctx_tr * a + tr, return_counts=True)
+        tables.append((keys, key_counts, ctx_te))
     ranks = np.empty(te.size, dtype=np.int64)
     symbols = np.arange(a)
     for start in range(0, te.size, chunk):
-        ctx, x = ctx_te[start : start + chunk], te[start : start + chunk]
-        # the counts of every symbol after each test position's context: (chunk, a)
-        table = count_lookup(keys, key_counts, (ctx[:, None] * a + symbols).ravel()).reshape(-1, a)
-        own = table[np.arange(x.size), x][:, None]
-        ahead = (table > own) | ((table == own) & (symbols < x[:, None]))
-        ranks[start : start + chunk] = 1 + ahead.sum(axis=1)
+        stop = min(start + chunk, te.size)
+        x = te[start:stop]
+        rows = np.arange(x.size)
+        ahead = symbols < x[:, None]  # the final tie-break: symbol index
+        for keys, key_counts, ctx_te in tables:  # from order 0 up: longer contexts decide first
+            ctx = ctx_te[start:stop]
+            counts = count_lookup(keys, key_counts, (ctx[:, None] * a + symbols).ravel())
+            counts = counts.reshape(-1, a)
+            own = counts[rows, x][:, None]
+            ahead = (counts > own) | ((counts == own) & ahead)
+        ranks[start:stop] = 1 + ahead.sum(axis=1)
     return ranks
+
+
+# --------------------------------------------------------------------------------------------
+# Closed forms: what an additive estimator pays, and its regret
+# --------------------------------------------------------------------------------------------
+
+
+def count_table(seq: np.ndarray, order: int, alphabet_size: int) -> np.ndarray:
+    """The counts of each symbol after each context of ``seq`` that occurs: ``(contexts, A)``.
+
+    Rows are the distinct (start-padded) contexts of :func:`context_ids`, in the order of their
+    ids; row ``c``, column ``a`` is how often ``a`` followed context ``c``.
+    """
+    s = _check_sequence(seq, order, alphabet_size, 0.0)
+    _, row = np.unique(context_ids(s, order, alphabet_size), return_inverse=True)
+    table = np.zeros((int(row.max(initial=-1)) + 1, alphabet_size), dtype=np.int64)
+    np.add.at(table, (row.ravel(), s), 1)
+    return table
+
+
+def additive_code_length(table: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    """Bits an adaptive add-``alpha`` estimator pays for each row of counts, in closed form.
+
+    The product of the sequential probabilities depends only on the counts ``n_a`` (not on
+    their order): ``Γ(Aα) / Γ(n + Aα) · Π_a Γ(n_a + α) / Γ(α)``. Summed over the rows of
+    :func:`count_table`, this is :func:`sequential_code_length` of the sequence.
+    """
+    t = np.asarray(table, dtype=np.float64)
+    if t.ndim == 1:
+        t = t[None, :]
+    if t.ndim != 2 or (t < 0).any() or not alpha > 0:
+        raise ValueError("need a 2-D table of non-negative counts and alpha > 0")
+    lgamma = np.vectorize(math.lgamma, otypes=[np.float64])
+    a = t.shape[1]
+    log_p = (
+        lgamma(t + alpha).sum(axis=1)
+        - a * math.lgamma(alpha)
+        + math.lgamma(a * alpha)
+        - lgamma(t.sum(axis=1) + a * alpha)
+    )
+    return -log_p / math.log(2)
+
+
+def kt_regret(n: np.ndarray, seen: np.ndarray, alphabet_size: int) -> np.ndarray:
+    """The KT estimator's regret, in bits, for ``n`` symbols of which ``seen`` distinct ones.
+
+    Regret is the excess of the KT code length over that of the best distribution *in
+    hindsight* (the maximum-likelihood fit, ``n H(p̂)``). By Stirling's formula, when every
+    symbol that occurs occurs often, it is
+
+    ``(A - 1)/2 log2 n + log2 √(2π) - (seen/2) log2 2 - log2 Γ(A/2)``  (bits)
+
+    which for ``seen = A`` is the familiar ``(A - 1)/2 log2(n / 2) + log2(√π / Γ(A/2))``. The
+    ``log n`` term does not depend on the probabilities: each of the ``A - 1`` free parameters
+    costs half a bit per doubling of the data. (With few counts, use the exact
+    :func:`additive_code_length` minus ``n H(p̂)`` instead.)
+    """
+    n = np.asarray(n, dtype=np.float64)
+    seen = np.asarray(seen, dtype=np.float64)
+    if (n < 1).any() or (seen < 1).any() or (seen > alphabet_size).any():
+        raise ValueError("need n >= 1 and 1 <= seen <= alphabet_size")
+    a = alphabet_size
+    nats = (a - 1) / 2 * np.log(n) + 0.5 * math.log(2 * math.pi) - seen / 2 * math.log(2)
+    return (nats - math.lgamma(a / 2)) / math.log(2)

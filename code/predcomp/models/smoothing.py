@@ -26,7 +26,7 @@ Everything is vectorized over the test positions, with the counting of :mod:`.co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -39,6 +39,7 @@ __all__ = [
     "good_turing",
     "novelty_statistics",
     "smoothed_log_loss",
+    "smoothed_log_losses",
     "smoothed_probabilities",
 ]
 
@@ -128,6 +129,61 @@ def _continuation_tables(ctx_short: np.ndarray, ctx_long: np.ndarray, x: np.ndar
     return _joint_tables(ctx_short[first], x[first], a)
 
 
+def _interpolate(
+    tables: tuple,
+    ctx_te: np.ndarray,
+    te: np.ndarray,
+    a: int,
+    below: np.ndarray,
+    method: str,
+    discount: float,
+) -> np.ndarray:
+    """One level of the recursion: this order's counts, interpolated with ``below``."""
+    keys, key_counts, contexts, totals, distinct = tables
+    n = count_lookup(contexts, totals, ctx_te).astype(np.float64)
+    d = count_lookup(contexts, distinct, ctx_te).astype(np.float64)
+    c = count_lookup(keys, key_counts, ctx_te * a + te).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "witten-bell":
+            q = (c + d * below) / (n + d)
+        else:
+            q = (np.maximum(c - discount, 0.0) + discount * d * below) / n
+    return np.where(n > 0, q, below)  # an unseen context passes the one below on
+
+
+def _by_order(
+    tr: np.ndarray, te: np.ndarray, order: int, a: int, method: str, discount: float
+) -> Iterator[np.ndarray]:
+    """The test probabilities of the smoothed model of each order ``0 .. order``, in turn.
+
+    One pass shares the counting between orders: the order-``k`` model combines the counts of
+    length-``k`` contexts with the smoothed order-``k - 1`` distribution below them, which for
+    Kneser–Ney is built from continuation counts (only the top order uses raw counts).
+    """
+    if method not in SMOOTHING_METHODS:
+        raise ValueError(f"unknown smoothing {method!r}; choose one of {SMOOTHING_METHODS}")
+    if not 0 < discount <= 1:
+        raise ValueError(f"the discount must be in (0, 1], got {discount!r}")
+    if te.size == 0 or tr.size == 0:
+        raise ValueError("the training and the test sequence must not be empty")
+    lower = np.full(te.size, 1.0 / a)  # below order 0: the uniform distribution
+    ids = paired_context_ids(tr, te, 0, a)
+    for k in range(order + 1):
+        ctx_tr, ctx_te = ids
+        raw = _joint_tables(ctx_tr, tr, a)
+        top = _interpolate(raw, ctx_te, te, a, lower, method, discount)  # the order-k model
+        yield top
+        if k == order:
+            return
+        longer = paired_context_ids(tr, te, k + 1, a)
+        if method == "kneser-ney":  # what order k + 1 interpolates with: continuation counts
+            cont = _continuation_tables(ctx_tr, longer[0], tr, a)
+            lower = _interpolate(cont, ctx_te, te, a, lower, method, discount)
+        else:
+            lower = top
+        ids = longer
+
+
 def smoothed_probabilities(
     train: np.ndarray,
     test: np.ndarray,
@@ -139,34 +195,25 @@ def smoothed_probabilities(
     """The probability an interpolated order-``order`` model counted on ``train`` gives each
     symbol of ``test`` (``method`` is ``"witten-bell"`` or ``"kneser-ney"``; ``discount`` is
     Kneser–Ney's ``D``, in ``(0, 1]``)."""
-    if method not in SMOOTHING_METHODS:
-        raise ValueError(f"unknown smoothing {method!r}; choose one of {SMOOTHING_METHODS}")
-    if not 0 < discount <= 1:
-        raise ValueError(f"the discount must be in (0, 1], got {discount!r}")
-    a = alphabet_size
-    tr = _check_sequence(train, order, a, 0.0)
-    te = _check_sequence(test, order, a, 0.0)
-    if te.size == 0 or tr.size == 0:
-        raise ValueError("the training and the test sequence must not be empty")
-    ids = [paired_context_ids(tr, te, k, a) for k in range(order + 1)]
-    p = np.full(te.size, 1.0 / a)  # below order 0: the uniform distribution
-    for k in range(order + 1):
-        ctx_tr, ctx_te = ids[k]
-        if method == "kneser-ney" and k < order:
-            tables = _continuation_tables(ctx_tr, ids[k + 1][0], tr, a)
-        else:
-            tables = _joint_tables(ctx_tr, tr, a)
-        keys, key_counts, contexts, totals, distinct = tables
-        n = count_lookup(contexts, totals, ctx_te).astype(np.float64)
-        d = count_lookup(contexts, distinct, ctx_te).astype(np.float64)
-        c = count_lookup(keys, key_counts, ctx_te * a + te).astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if method == "witten-bell":
-                q = (c + d * p) / (n + d)
-            else:
-                q = (np.maximum(c - discount, 0.0) + discount * d * p) / n
-        p = np.where(n > 0, q, p)  # an unseen context passes the shorter one's prediction on
+    tr = _check_sequence(train, order, alphabet_size, 0.0)
+    te = _check_sequence(test, order, alphabet_size, 0.0)
+    *_, p = _by_order(tr, te, order, alphabet_size, method, discount)
     return p
+
+
+def smoothed_log_losses(
+    train: np.ndarray,
+    test: np.ndarray,
+    max_order: int,
+    alphabet_size: int,
+    method: str = "kneser-ney",
+    discount: float = 0.75,
+) -> np.ndarray:
+    """Bits per symbol on ``test`` of the smoothed models of orders ``0 .. max_order``."""
+    tr = _check_sequence(train, max_order, alphabet_size, 0.0)
+    te = _check_sequence(test, max_order, alphabet_size, 0.0)
+    gen = _by_order(tr, te, max_order, alphabet_size, method, discount)
+    return np.array([float(-np.log2(p).mean()) for p in gen])
 
 
 def smoothed_log_loss(
