@@ -152,7 +152,7 @@ def _interpolate(
 
 
 def _by_order(
-    tr: np.ndarray, te: np.ndarray, order: int, a: int, method: str, discount: float
+    train: np.ndarray, test: np.ndarray, order: int, a: int, method: str, discount: float
 ) -> Iterator[np.ndarray]:
     """The test probabilities of the smoothed model of each order ``0 .. order``, in turn.
 
@@ -160,6 +160,8 @@ def _by_order(
     length-``k`` contexts with the smoothed order-``k - 1`` distribution below them, which for
     Kneser–Ney is built from continuation counts (only the top order uses raw counts).
     """
+    tr = _check_sequence(train, order, a, 0.0)
+    te = _check_sequence(test, order, a, 0.0)
     if method not in SMOOTHING_METHODS:
         raise ValueError(f"unknown smoothing {method!r}; choose one of {SMOOTHING_METHODS}")
     if not 0 < discount <= 1:
@@ -195,9 +197,7 @@ def smoothed_probabilities(
     """The probability an interpolated order-``order`` model counted on ``train`` gives each
     symbol of ``test`` (``method`` is ``"witten-bell"`` or ``"kneser-ney"``; ``discount`` is
     Kneser–Ney's ``D``, in ``(0, 1]``)."""
-    tr = _check_sequence(train, order, alphabet_size, 0.0)
-    te = _check_sequence(test, order, alphabet_size, 0.0)
-    *_, p = _by_order(tr, te, order, alphabet_size, method, discount)
+    *_, p = _by_order(train, test, order, alphabet_size, method, discount)
     return p
 
 
@@ -210,9 +210,7 @@ def smoothed_log_losses(
     discount: float = 0.75,
 ) -> np.ndarray:
     """Bits per symbol on ``test`` of the smoothed models of orders ``0 .. max_order``."""
-    tr = _check_sequence(train, max_order, alphabet_size, 0.0)
-    te = _check_sequence(test, max_order, alphabet_size, 0.0)
-    gen = _by_order(tr, te, max_order, alphabet_size, method, discount)
+    gen = _by_order(train, test, max_order, alphabet_size, method, discount)
     return np.array([float(-np.log2(p).mean()) for p in gen])
 
 
@@ -225,5 +223,4 @@ def smoothed_log_loss(
     discount: float = 0.75,
 ) -> float:
     """Bits per symbol on ``test`` of :func:`smoothed_probabilities`."""
-    p = smoothed_probabilities(train, test, order, alphabet_size, method, discount)
-    return float(-np.log2(p).mean())
+    return float(smoothed_log_losses(train, test, order, alphabet_size, method, discount)[-1])
