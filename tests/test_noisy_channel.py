@@ -153,3 +153,40 @@ def test_spelling_task_keeps_sources_within_max_len():
     assert all(1 <= len(x) <= 5 for x, _ in task.heldout_pairs)
     with pytest.raises(ValueError):
         SpellingTask(lex, EditChannel(), max_len=4)
+
+
+def test_scores_of_the_speller_and_of_a_direct_model():
+    from predcomp.noisy_channel import score_direct, score_speller
+    from predcomp.train import seq2seq_config, sequence_bits, train_seq2seq
+    from predcomp.transformer.encoder_decoder import EncoderDecoder, Seq2SeqConfig
+
+    lex = Lexicon(["cat", "act", "at"], [0.6, 0.3, 0.1])
+    ch = EditChannel(0.05, 0.05, 0.05)
+    task = SpellingTask(lex, ch, max_len=6, n_heldout=50, seed=2)
+    pairs = task.heldout_pairs
+    speller = NoisyChannelSpeller(lex, ch)
+    s = score_speller(speller, pairs)
+    assert s.bits == pytest.approx(
+        [-math.log2(speller.posterior(x)[lex.index(y)]) for x, y in pairs]
+    )
+    assert s.guesses == [speller.correct(x) for x, _ in pairs]
+    assert s.exact_match == pytest.approx(
+        np.mean([g == y for g, (_, y) in zip(s.guesses, pairs, strict=True)])
+    )
+    torch.manual_seed(0)
+    cfg = Seq2SeqConfig(task.vocab_size, task.vocab_size, d_model=16, d_ff=32, n_heads=2)
+    m = EncoderDecoder(cfg)
+    seen = []
+    train_seq2seq(
+        m,
+        task,
+        seq2seq_config(max_steps=6, batch_size=8),
+        progress=False,
+        callback=lambda step, losses: seen.append((step, len(losses))),
+    )
+    assert seen == [(k, k + 1) for k in range(6)]
+    assert m.training
+    d = score_direct(m, task, pairs)
+    assert m.training  # restored
+    assert d.bits == pytest.approx(sequence_bits(m, task.make_batch(pairs)).double().numpy())
+    assert len(d.guesses) == len(pairs) and d.correct.dtype == bool

@@ -29,6 +29,8 @@ import numpy as np
 import torch
 
 from predcomp.tasks import BOS, PAD, Batch
+from predcomp.train import sequence_bits
+from predcomp.transformer.encoder_decoder import EncoderDecoder
 
 __all__ = [
     "ALPHABET",
@@ -36,7 +38,10 @@ __all__ = [
     "EditChannel",
     "Lexicon",
     "NoisyChannelSpeller",
+    "Scores",
     "SpellingTask",
+    "score_direct",
+    "score_speller",
 ]
 
 #: the letters of the channel: lower-case English
@@ -327,3 +332,54 @@ class SpellingTask:
     def heldout_batch(self) -> Batch:
         """All held-out pairs as one batch."""
         return self.make_batch(self.heldout_pairs)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """How a model of ``P(y | x)`` does on pairs: code length of each ``y``, and its guess."""
+
+    #: ``-log2 P(y | x)`` of each pair (bits per word)
+    bits: np.ndarray
+    #: the model's best guess for each ``x``
+    guesses: list[str]
+    #: whether that guess is ``y``
+    correct: np.ndarray
+
+    @property
+    def bits_per_word(self) -> float:
+        return float(self.bits.mean())
+
+    @property
+    def exact_match(self) -> float:
+        return float(self.correct.mean())
+
+
+def score_speller(speller: NoisyChannelSpeller, pairs: Sequence[tuple[str, str]]) -> Scores:
+    """The noisy-channel posterior's code length of each intended word, and its decision."""
+    bits, guesses = [], []
+    for x, y in pairs:
+        post = speller.posterior(x)
+        bits.append(-np.log2(post[speller.lexicon.index(y)]))
+        guesses.append(speller.lexicon.words[int(np.argmax(post))])
+    correct = np.array([g == y for g, (_, y) in zip(guesses, pairs, strict=True)])
+    return Scores(np.array(bits), guesses, correct)
+
+
+@torch.no_grad()
+def score_direct(
+    model: EncoderDecoder, task: SpellingTask, pairs: Sequence[tuple[str, str]]
+) -> Scores:
+    """A direct model's code length of each intended word, and its greedy decoding.
+
+    The code length is ``-log2 P(y EOS | x)`` by teacher forcing (:func:`sequence_bits`);
+    the guess is the greedy decoding up to the first EOS.
+    """
+    batch = task.make_batch(pairs)
+    was_training = model.training
+    model.eval()
+    bits = sequence_bits(model, batch).double().numpy()
+    out = model.greedy_decode(batch.src, BOS, task.max_len)
+    model.train(was_training)
+    guesses = [task.decode(o) for o in out]
+    correct = np.array([g == y for g, (_, y) in zip(guesses, pairs, strict=True)])
+    return Scores(bits, guesses, correct)

@@ -427,8 +427,13 @@ def train_seq2seq(
     task: SequenceTask,
     cfg: TrainConfig | None = None,
     progress: bool = True,
+    callback: Callable[[int, list[float]], None] | None = None,
 ) -> list[float]:
-    """Teacher-forced training of ``model`` on fresh batches of ``task``; per-step loss in bits."""
+    """Teacher-forced training of ``model`` on fresh batches of ``task``; per-step loss in bits.
+
+    ``callback(step, losses)``, if given, runs after every step (e.g. to evaluate held-out
+    data now and then; it must leave the model in training mode).
+    """
     cfg = cfg or seq2seq_config()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -449,6 +454,8 @@ def train_seq2seq(
         losses.append(loss.item() / LN2)
         if progress and step % 10 == 0:
             bar.set_postfix(bits=f"{losses[-1]:.3f}")
+        if callback is not None:
+            callback(step, losses)
     bar.close()
     return losses
 
