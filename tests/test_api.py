@@ -16,7 +16,7 @@ import pytest
 from conftest import CHAPTERS, HTML, ROOT, toc_files
 
 sys.path.insert(0, str(ROOT / "_ext"))
-import api_reference as api  # noqa: E402
+import api_reference as api
 
 
 def test_api_page_is_in_the_back_matter_and_uses_the_directive():

@@ -93,7 +93,7 @@ def test_lexicon_from_text():
     lex = Lexicon.from_text("The cat, the hat; THE mat and a cat.", min_len=2)
     assert lex.words == ["the", "cat", "and", "hat", "mat"]
     assert lex.prior == pytest.approx([3 / 8, 2 / 8, 1 / 8, 1 / 8, 1 / 8])
-    assert lex.index("cat") == 1
+    assert lex.index("cat") == 1 and "cat" in lex and "dog" not in lex
     with pytest.raises(ValueError):
         lex.index("dog")
     assert len(Lexicon.from_text("a a b c", min_count=2)) == 1

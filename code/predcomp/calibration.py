@@ -4,9 +4,10 @@ A predictor is *calibrated* when, among all the predictions it makes with confid
 ``c``, a fraction about ``c`` comes true. A **reliability diagram** bins the predictions by
 the probability given to the model's top choice and plots, per bin, the fraction of top
 choices that were right against the mean confidence; the **expected calibration error** (ECE)
-is the count-weighted mean gap between the two (Naeini et al. 2015; Guo et al. 2017). **Temperature scaling** (Guo et al. 2017) divides the
-logits by one number ``tau`` fitted to minimize the held-out cross-entropy: ``tau > 1``
-softens an over-confident model, ``tau < 1`` sharpens an under-confident one.
+is the count-weighted mean gap between the two (Naeini et al. 2015; Guo et al. 2017).
+**Temperature scaling** (Guo et al. 2017) divides the logits by one number ``tau`` fitted to
+minimize the held-out cross-entropy: ``tau > 1`` softens an over-confident model, ``tau < 1``
+sharpens an under-confident one.
 
 For a compressor the relevant measure is the cross-entropy itself, which penalizes every
 miscalibration, on every symbol, not only the top choice: the best temperature of a model

@@ -215,6 +215,9 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.words)
 
+    def __contains__(self, word: object) -> bool:
+        return word in self._index
+
     def index(self, word: str) -> int:
         """Position of ``word`` in :attr:`words`; ``ValueError`` if it is not in the lexicon."""
         try:
