@@ -49,6 +49,7 @@ COMMANDS: dict[str, list[list[str]]] = {
     ],
     "transformer_speed.py": [[]],
     "likelihood.py": [[]],
+    "hostile.py": [[]],
 }
 
 
