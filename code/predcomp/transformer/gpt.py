@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -192,23 +193,15 @@ class GPT(nn.Module):
         return maps
 
     @torch.no_grad()
-    def generate(
-        self,
-        idx: torch.Tensor,
-        max_new_tokens: int,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        top_p: float | None = None,
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
+    def generate(self, idx: torch.Tensor, max_new_tokens: int, **decoding: Any) -> torch.Tensor:
         """Extend ``idx`` (B, T) by sampling ``max_new_tokens`` tokens, one at a time.
 
-        ``temperature`` divides the logits (below 1: sharper, above 1: flatter; 0: greedy);
-        ``top_k`` keeps only the ``k`` most probable tokens, ``top_p`` the smallest set whose
-        probability reaches ``p``. See :func:`predcomp.decoding.decode`, which also reports
-        what each token costs and the entropy it was drawn from.
+        ``decoding``: the options of :func:`predcomp.decoding.decode` -- ``temperature``
+        (below 1: sharper, above 1: flatter; 0: greedy), ``top_k``, ``top_p`` and
+        ``generator``. ``decode`` itself also reports what each token costs and the entropy
+        it was drawn from.
         """
-        return decode(self, idx, max_new_tokens, temperature, top_k, top_p, generator).tokens
+        return decode(self, idx, max_new_tokens, **decoding).tokens
 
     def config_dict(self) -> dict:
         """The configuration as a plain dict (what a checkpoint stores)."""
