@@ -236,9 +236,14 @@ def test_shannon_fano_elias_is_prefix_free_within_two_bits(weights):
     words = shannon_fano_elias_code(p)
     lengths = [len(w) for w in words]
     assert len(words) == 1 or is_prefix_free(words)
-    # the length is ceil(log2 1/p) + 1, computed without rounding trouble at powers of two
-    for w, q in zip(words, p, strict=True):
-        assert len(w) in (math.ceil(-math.log2(q)) + 1, math.ceil(-math.log2(q) - 1e-12) + 1)
+    # the length is ceil(log2 1/q) + 1 for the exactly renormalized q the function uses (the
+    # float p sums to 1 only within rounding, which matters where q is a power of two)
+    exact = [Fraction(float(x)) for x in p]
+    for w, e in zip(words, exact, strict=True):
+        q, k = e / sum(exact), 0
+        while Fraction(1, 1 << k) > q:
+            k += 1
+        assert len(w) == k + 1
     h = float(-(p * np.log2(p)).sum())
     assert h <= expected_length(p, lengths) < h + 2 + 1e-9
     # every codeword's dyadic interval lies inside its symbol's slice of [0, 1)
