@@ -196,6 +196,10 @@ def test_two_part_bernoulli_is_the_best_cell_of_every_grid(n, draw):
     assert bits == pytest.approx(brute_two_part_bernoulli(n1, n), abs=1e-9)
     assert bits >= mdl.ml_code_length([n - n1, n1]) - 1e-9  # no code beats the ML length
     assert k & (k - 1) == 0
+    # forcing a level never beats the best one, and forcing the best one gives it back
+    level = k.bit_length() - 1
+    assert mdl.two_part_bernoulli(n1, n, level=level) == (pytest.approx(bits), k)
+    assert mdl.two_part_bernoulli(n1, n, level=0)[0] >= bits - 1e-9
 
 
 def test_two_part_regret_follows_half_log_n():
@@ -239,6 +243,8 @@ def test_two_part_multinomial_is_stick_breaking():
     )
     with pytest.raises(ValueError):
         mdl.two_part_bernoulli(5, 3)
+    with pytest.raises(ValueError):
+        mdl.two_part_bernoulli(5, 30, level=99)
 
 
 # --------------------------------------------------------------------------- Markov order

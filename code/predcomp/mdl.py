@@ -254,10 +254,8 @@ def nml_regret_asymptotic(n: int | float, alphabet_size: int = 2) -> float:
 # =========================================================================== two-part codes
 
 
-def _two_part_bernoulli_many(
-    n1: np.ndarray, n: np.ndarray, max_level: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`two_part_bernoulli` for many (n1, n) pairs at once: (bits, best K) arrays."""
+def _two_part_bernoulli_table(n1: np.ndarray, n: np.ndarray, max_level: int) -> np.ndarray:
+    """Total two-part length of each (n1, n) pair at each level 0..max_level: (pairs, levels)."""
     n1 = np.asarray(n1, dtype=np.float64)[:, None]
     n = np.asarray(n, dtype=np.float64)[:, None]
     levels = np.arange(max_level + 1)
@@ -278,7 +276,14 @@ def _two_part_bernoulli_many(
     # the level j, one of max_level + 1 (the decoder knows n, hence max_level), then the
     # cell's index among K = 2**j (j bits)
     model = levels + math.log2(max_level + 1)
-    totals = data + model[None, :]
+    return data + model[None, :]
+
+
+def _two_part_bernoulli_many(
+    n1: np.ndarray, n: np.ndarray, max_level: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`two_part_bernoulli` for many (n1, n) pairs at once: (bits, best K) arrays."""
+    totals = _two_part_bernoulli_table(n1, n, max_level)
     best = np.argmin(totals, axis=1)
     return totals[np.arange(totals.shape[0]), best], 2**best
 
@@ -288,7 +293,7 @@ def _max_level(n: int) -> int:
     return max(1, int(n).bit_length() // 2 + 3)
 
 
-def two_part_bernoulli(n1: int, n: int) -> tuple[float, int]:
+def two_part_bernoulli(n1: int, n: int, level: int | None = None) -> tuple[float, int]:
     """A decodable two-part code for a binary sequence with ``n1`` ones in ``n``: (bits, K).
 
     The encoder chooses a grid of ``K = 2**j`` cells and sends ``j`` (one of the few levels
@@ -305,8 +310,14 @@ def two_part_bernoulli(n1: int, n: int) -> tuple[float, int]:
             raise ValueError(f"{name} must be an integer, got {v!r}")
     if not 0 <= n1 <= n:
         raise ValueError(f"need 0 <= n1 <= n, got n1={n1}, n={n}")
-    bits, k = _two_part_bernoulli_many(np.array([n1]), np.array([n]), _max_level(n))
-    return float(bits[0]), int(k[0])
+    levels = _max_level(n)
+    if level is None:
+        bits, k = _two_part_bernoulli_many(np.array([n1]), np.array([n]), levels)
+        return float(bits[0]), int(k[0])
+    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= levels:
+        raise ValueError(f"level must be an integer in 0..{levels} for n={n}, got {level!r}")
+    table = _two_part_bernoulli_table(np.array([n1]), np.array([n]), levels)[0]
+    return float(table[level]), 2**level
 
 
 def two_part_multinomial(counts: ArrayLike, unseen_rows: int = 0) -> float:
