@@ -202,6 +202,16 @@ def test_two_part_bernoulli_is_the_best_cell_of_every_grid(n, draw):
     assert mdl.two_part_bernoulli(n1, n, level=0)[0] >= bits - 1e-9
 
 
+def test_two_part_bernoulli_all_is_the_scalar_function_for_every_count():
+    n = 57
+    every = mdl.two_part_bernoulli_all(n)
+    assert every.shape == (n + 1,)
+    for n1 in range(n + 1):
+        assert every[n1] == pytest.approx(mdl.two_part_bernoulli(n1, n)[0])
+    with pytest.raises(ValueError):
+        mdl.two_part_bernoulli_all(-1)
+
+
 def test_two_part_regret_follows_half_log_n():
     # regret - 1/2 log2 n stays within a few bits over three decades, for typical and extreme
     # sequences alike (the Fisher-metric grid), and the best grid grows like sqrt(n)

@@ -60,6 +60,7 @@ __all__ = [
     "select_markov_order",
     "shtarkov_sum",
     "two_part_bernoulli",
+    "two_part_bernoulli_all",
     "two_part_mlp",
     "two_part_multinomial",
 ]
@@ -318,6 +319,15 @@ def two_part_bernoulli(n1: int, n: int, level: int | None = None) -> tuple[float
         raise ValueError(f"level must be an integer in 0..{levels} for n={n}, got {level!r}")
     table = _two_part_bernoulli_table(np.array([n1]), np.array([n]), levels)[0]
     return float(table[level]), 2**level
+
+
+def two_part_bernoulli_all(n: int) -> np.ndarray:
+    """:func:`two_part_bernoulli`'s code length for every count of ones ``n1 = 0 .. n``."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 0 <= n <= 10**7:
+        raise ValueError(f"n must be an integer in 0..10**7, got {n!r}")
+    n1 = np.arange(int(n) + 1)
+    bits, _ = _two_part_bernoulli_many(n1, np.full(n1.shape, int(n)), _max_level(int(n)))
+    return bits
 
 
 def two_part_multinomial(counts: ArrayLike, unseen_rows: int = 0) -> float:
