@@ -108,6 +108,14 @@ def test_kt_closed_form_of_the_previous_chapter():
 
 def test_mixture_rows_add_and_bad_counts_raise():
     rows = np.array([[3, 1], [0, 5]])
+    np.testing.assert_allclose(
+        mdl.kt_code_length(rows, total=False),
+        [mdl.kt_code_length([3, 1]), mdl.kt_code_length([0, 5])],
+    )
+    np.testing.assert_allclose(
+        mdl.ml_code_length(rows, total=False),
+        [mdl.ml_code_length([3, 1]), mdl.ml_code_length([0, 5])],
+    )
     assert mdl.kt_code_length(rows) == pytest.approx(
         mdl.kt_code_length([3, 1]) + mdl.kt_code_length([0, 5])
     )

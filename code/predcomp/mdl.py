@@ -126,19 +126,21 @@ def _counts(counts: ArrayLike) -> np.ndarray:
     return c
 
 
-def ml_code_length(counts: ArrayLike) -> float:
+def ml_code_length(counts: ArrayLike, total: bool = True) -> float | np.ndarray:
     """``-log2`` of the maximized likelihood of data with these symbol counts, in bits.
 
     For a 2-D array, each row is a context (a Markov model's contexts): the sum over rows of
     ``n_c H(counts_c / n_c)``. It is the code length of the best model in hindsight, which no
     decoder can use because it does not know the counts: every real code pays a
-    :func:`regret` on top of it.
+    :func:`regret` on top of it. ``total=False`` returns one length per row instead.
     """
     c = _counts(counts)
     c2 = c.reshape(-1, c.shape[-1]) if c.ndim > 1 else c[None, :]
     n = c2.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(c2 > 0, c2 * np.log2(np.where(c2 > 0, c2, 1.0) / np.maximum(n, 1)), 0.0)
+    if not total:
+        return -terms.sum(axis=1) + 0.0
     return float(-terms.sum()) + 0.0
 
 
@@ -150,13 +152,16 @@ def regret(code_length: float, counts: ArrayLike) -> float:
 # =========================================================================== mixtures
 
 
-def dirichlet_mixture_code_length(counts: ArrayLike, alpha: float = 0.5) -> float:
+def dirichlet_mixture_code_length(
+    counts: ArrayLike, alpha: float = 0.5, total: bool = True
+) -> float | np.ndarray:
     """``-log2`` of the Dirichlet(``alpha``) mixture of multinomials at these counts, in bits.
 
     ``q(x) = Γ(Aα) / Γ(α)^A · Π_a Γ(n_a + α) / Γ(n + Aα)``, which depends on the data only
     through the counts. It equals the product of the sequential add-``alpha`` predictions
     ``(n_a + α) / (t + Aα)`` in any order: ``alpha = 1/2`` is the KT estimator, ``alpha = 1``
-    Laplace's rule. A 2-D array is one mixture per row (per context), lengths added.
+    Laplace's rule. A 2-D array is one mixture per row (per context), lengths added (or, with
+    ``total=False``, one length per row).
     """
     if not alpha > 0:
         raise ValueError(f"alpha must be positive, got {alpha!r}")
@@ -171,12 +176,14 @@ def dirichlet_mixture_code_length(counts: ArrayLike, alpha: float = 0.5) -> floa
         + lg(c2 + alpha).sum(axis=1)
         - lg(n + a * alpha)
     )
+    if not total:
+        return -log_q / LN2 + 0.0
     return float(-log_q.sum() / LN2) + 0.0
 
 
-def kt_code_length(counts: ArrayLike) -> float:
+def kt_code_length(counts: ArrayLike, total: bool = True) -> float | np.ndarray:
     """The Krichevsky–Trofimov code length: the Dirichlet(1/2) mixture, in bits."""
-    return dirichlet_mixture_code_length(counts, 0.5)
+    return dirichlet_mixture_code_length(counts, 0.5, total=total)
 
 
 # =========================================================================== NML
