@@ -25,9 +25,10 @@ def test_pi_digits_known_prefix_and_length():
 def test_pi_digits_against_mpmath():
     import mpmath
 
-    mpmath.mp.dps = 1010
-    want = mpmath.nstr(mpmath.pi, 1005, strip_zeros=False).replace(".", "")[:1000]
-    assert K.pi_digits(1000) == want.encode()
+    mpmath.mp.dps = 6010
+    want = mpmath.nstr(mpmath.pi, 6005, strip_zeros=False).replace(".", "")[:6000]
+    assert K.pi_digits(6000) == want.encode()  # beyond Python's 4300-digit str() limit
+    assert K.pi_digits(1000) == want[:1000].encode()
 
 
 def test_upper_bounds_include_our_models_and_the_standard_tools():
@@ -36,6 +37,8 @@ def test_upper_bounds_include_our_models_and_the_standard_tools():
     assert {"predcomp order0", "predcomp ppm", "gzip -9", "bzip2 -9", "xz -9e"} <= set(bounds)
     assert all(isinstance(v, int) and v > 0 for v in bounds.values())
     assert bounds["predcomp ppm"] < 8 * len(data)
+    few = K.upper_bounds(data, models=["order0"], tools=["gzip -9"])
+    assert set(few) == {"predcomp order0", "gzip -9"} and few["gzip -9"] == bounds["gzip -9"]
     with pytest.raises(TypeError):
         K.upper_bounds("text")  # type: ignore[arg-type]
 

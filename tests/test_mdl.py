@@ -214,10 +214,14 @@ def test_two_part_bernoulli_all_is_the_scalar_function_for_every_count():
     n = 57
     every = mdl.two_part_bernoulli_all(n)
     assert every.shape == (n + 1,)
+    forced = mdl.two_part_bernoulli_all(n, level=2)
     for n1 in range(n + 1):
         assert every[n1] == pytest.approx(mdl.two_part_bernoulli(n1, n)[0])
+        assert forced[n1] == pytest.approx(mdl.two_part_bernoulli(n1, n, level=2)[0])
     with pytest.raises(ValueError):
         mdl.two_part_bernoulli_all(-1)
+    with pytest.raises(ValueError):
+        mdl.two_part_bernoulli_all(n, level=99)
 
 
 def test_two_part_regret_follows_half_log_n():
@@ -282,7 +286,12 @@ def test_markov_counts_against_a_loop():
         assert sorted(map(tuple, got)) == sorted(map(tuple, want))
         assert got.sum() == len(seq) - start
     with pytest.raises(ValueError):
-        mdl.markov_counts(seq, 3, 3, start=1)
+        mdl.markov_counts(seq, 3, 3, start=-1)
+    # from the start, the first symbols have their own (shorter) contexts: the KT mixture of
+    # all rows is the adaptive model's prequential code length of the whole sequence
+    rows = mdl.markov_counts(seq, 2, 3, start=0)
+    assert rows.sum() == len(seq)
+    assert mdl.kt_code_length(rows) == pytest.approx(ngram.sequential_code_length(seq, 2, 3))
 
 
 def test_markov_bayes_criterion_is_the_prequential_kt_code():

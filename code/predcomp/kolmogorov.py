@@ -46,22 +46,26 @@ __all__ = [
 # =========================================================================== upper bounds
 
 
-def upper_bounds(data: bytes, models: Sequence[str] | None = None) -> dict[str, int]:
+def upper_bounds(
+    data: bytes, models: Sequence[str] | None = None, tools: Sequence[str] | None = None
+) -> dict[str, int]:
     """Compressed size of ``data`` in bits under every compressor of the package.
 
     Each of our models (the registry's, or ``models``) through :func:`predcomp.compress.compress`,
-    container header included, and every standard compressor available
-    (:func:`predcomp.compress.baselines`). Each is an upper bound on ``K(data)`` up to the size of
-    its own decompressor.
+    container header included, and the standard compressors available here
+    (:func:`predcomp.compress.standard_codecs`; ``tools`` restricts them by name). Each is an
+    upper bound on ``K(data)`` up to the size of its own decompressor.
     """
-    from predcomp.compress import baselines, compress
+    from predcomp.compress import compress, standard_codecs
     from predcomp.models.registry import MODELS
 
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
     out = {f"predcomp {m}": 8 * len(compress(data, m)) for m in (models or list(MODELS))}
-    out.update({name: 8 * size for name, size in baselines(data).items()})
+    for name, comp, _ in standard_codecs():
+        if tools is None or name in tools:
+            out[name] = 8 * len(comp(data))
     return out
 
 
@@ -85,8 +89,13 @@ def pi_digits(n: int) -> bytes:
             sign = -sign
         return total
 
-    pi = 16 * arctan_inv(5) - 4 * arctan_inv(239)
-    return str(pi // 10**10).encode()[:n]
+    pi = (16 * arctan_inv(5) - 4 * arctan_inv(239)) // 10**10
+    # to decimal in blocks: Python refuses str() of integers with more than 4300 digits
+    blocks = []
+    while pi:
+        pi, block = divmod(pi, 10**1000)
+        blocks.append(str(block).zfill(1000))
+    return "".join(reversed(blocks)).lstrip("0").encode()[:n]
 
 
 # =========================================================================== Berry's paradox

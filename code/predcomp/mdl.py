@@ -194,12 +194,11 @@ def _log_binomial_shtarkov(n: int) -> float:
     if n == 0:
         return 0.0
     k = np.arange(n + 1, dtype=np.float64)
-    lg = np.vectorize(math.lgamma, otypes=[float])
+    # log C(n, k) by a running sum of log((n - k + 1) / k): exact enough, and O(n) numpy
+    log_binom = np.concatenate([[0.0], np.cumsum(np.log(n - k[1:] + 1) - np.log(k[1:]))])
     with np.errstate(divide="ignore", invalid="ignore"):
         log_terms = (
-            math.lgamma(n + 1)
-            - lg(k + 1)
-            - lg(n - k + 1)
+            log_binom
             + np.where(k > 0, k * np.log(k / n), 0.0)
             + np.where(k < n, (n - k) * np.log((n - k) / n), 0.0)
         )
@@ -328,13 +327,21 @@ def two_part_bernoulli(n1: int, n: int, level: int | None = None) -> tuple[float
     return float(table[level]), 2**level
 
 
-def two_part_bernoulli_all(n: int) -> np.ndarray:
-    """:func:`two_part_bernoulli`'s code length for every count of ones ``n1 = 0 .. n``."""
+def two_part_bernoulli_all(n: int, level: int | None = None) -> np.ndarray:
+    """:func:`two_part_bernoulli`'s code length for every count of ones ``n1 = 0 .. n``.
+
+    ``level=j`` forces the grid ``K = 2**j`` for all of them, as in :func:`two_part_bernoulli`.
+    """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 0 <= n <= 10**7:
         raise ValueError(f"n must be an integer in 0..10**7, got {n!r}")
+    levels = _max_level(int(n))
     n1 = np.arange(int(n) + 1)
-    bits, _ = _two_part_bernoulli_many(n1, np.full(n1.shape, int(n)), _max_level(int(n)))
-    return bits
+    if level is None:
+        bits, _ = _two_part_bernoulli_many(n1, np.full(n1.shape, int(n)), levels)
+        return bits
+    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= levels:
+        raise ValueError(f"level must be an integer in 0..{levels} for n={n}, got {level!r}")
+    return _two_part_bernoulli_table(n1, np.full(n1.shape, int(n)), levels)[:, level]
 
 
 def two_part_multinomial(counts: ArrayLike, unseen_rows: int = 0) -> float:
@@ -373,12 +380,15 @@ def markov_counts(
 
     Only positions ``t >= start`` are counted (default ``start = order``), so that models of
     different orders can be scored on the same symbols (condition all of them on the first
-    ``start`` symbols). Rows are the contexts that occur, in increasing context id.
+    ``start`` symbols). With ``start < order`` the first symbols are counted under their
+    shorter, start-padded contexts, each its own row, as the adaptive model of
+    :func:`predcomp.ngram.sequential_probabilities` predicts them. Rows are the contexts that
+    occur, in increasing context id.
     """
     s = np.asarray(seq)
     start = order if start is None else int(start)
-    if start < order:
-        raise ValueError(f"start ({start}) must be at least the order ({order})")
+    if start < 0:
+        raise ValueError(f"start must be non-negative, got {start}")
     ctx = ngram.context_ids(s, order, alphabet_size)[start:]
     sym = s[start:].astype(np.int64)
     if ctx.size == 0:
@@ -423,7 +433,7 @@ def markov_code_lengths(
     counts = markov_counts(seq, order, a, start)
     n = int(counts.sum())
     k = a**order * (a - 1)
-    unseen = a**order - counts.shape[0]
+    unseen = max(0, a**order - counts.shape[0])
     ml = ml_code_length(counts) if counts.size else 0.0
     l_order = integer_code_length(order + 1)
     return {
