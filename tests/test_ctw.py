@@ -178,3 +178,23 @@ def test_bad_symbols_and_misuse():
         "alphabet_size": 2,
         "max_nodes": 99,
     }
+
+
+def test_memory_bound_covers_a_full_tree():
+    import tracemalloc
+
+    from predcomp.models.ctw import memory_bound, nodes_for
+
+    rng = np.random.default_rng(3)
+    tracemalloc.start()
+    try:
+        model = CTW(depth=24, max_nodes=5000)
+        for byte in rng.integers(0, 256, size=400).tolist():
+            model.update(byte)
+        used, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(model.nodes) == 5000  # full
+    assert used <= memory_bound(5000)
+    assert nodes_for(0) == 4096 and nodes_for(10**9) == MAX_NODES
+    assert nodes_for(1000, depth=16) == 34_000

@@ -99,3 +99,22 @@ def test_bad_symbol():
     with pytest.raises(ValueError):
         LZ78(alphabet_size=2).update(2)
     assert LZ78(alphabet_size=5, max_nodes=10).params() == {"alphabet_size": 5, "max_nodes": 10}
+
+
+def test_memory_bound_covers_a_full_tree():
+    import tracemalloc
+
+    from predcomp.models.lz import memory_bound, nodes_for
+
+    rng = np.random.default_rng(3)
+    tracemalloc.start()
+    try:
+        model = LZ78(max_nodes=3000)
+        for s in rng.integers(0, 256, size=20_000).tolist():
+            model.update(s)
+        used, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(model.children) == 3000  # full
+    assert used <= memory_bound(3000)
+    assert nodes_for(0) == 1024 and nodes_for(10**9) == MAX_NODES and nodes_for(5000) == 5001
