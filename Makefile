@@ -8,11 +8,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
-# OMP_WAIT_POLICY is left at libgomp's default (spin briefly, then sleep). PASSIVE (sleep at
-# once) made a training step of Chapter 10 1.5-2.5x slower on the 2-core machine (measured:
-# 55-98 ms against 32-42 ms), ACTIVE a little slower than the default.
+# OMP_WAIT_POLICY is left at libgomp's default (spin briefly, then sleep). The chapters that
+# train run PyTorch on one thread (predcomp.train.reproducible_torch): on a busy 2-core machine,
+# two threads waiting for each other made a training step of Chapter 10 about 20x slower
+# (measured: 1.9 s against 82 ms on one thread), and the thread count changed its numbers.
 
-.PHONY: setup book test lint unit html-checks clean vendor book-student pdf test-student test-all
+.PHONY: setup book test lint unit slow html-checks clean vendor book-student pdf test-student \
+	test-all test-busy
 
 $(STAMP): requirements.txt code/pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -31,16 +33,27 @@ lint: setup
 	$(BIN)/ruff check code tests bench
 	$(BIN)/ruff format --check code tests bench
 
-# Package tests, notebook pairing and conventions (everything that needs no built book).
+# Package tests, notebook pairing and conventions (everything that needs no built book), but
+# not the `slow` tests (a chapter in a fresh Colab-like runtime: minutes) nor `busy`.
 unit: setup
-	$(BIN)/pytest -m "not html" tests
+	$(BIN)/pytest -m "not html and not slow and not busy" tests
+
+# The slow package tests; `make test` runs them after `unit`.
+slow: setup
+	$(BIN)/pytest -m "slow and not html and not busy" tests
 
 # Checks on the built HTML (run after `book`; the student edition's are in test-student).
 html-checks: setup
 	$(BIN)/pytest -m html tests --ignore=tests/test_student.py
 
-test: lint unit book html-checks
+test: lint unit slow book html-checks
 	@echo "make test: all checks passed"
+
+# Every chapter notebook executed twice, as the machine is and then with two processes spinning
+# on the CPU: their glued values must be identical (only measured times may differ). About
+# twice the time of executing the book, so not part of `make test`. BUSY_CHAPTERS=a,b chooses.
+test-busy: setup
+	$(BIN)/pytest -m busy -s tests/test_busy.py
 
 # MathJax and mermaid for the website, mermaid-cli and puppeteer (npm, pinned in
 # package-lock.json) into node_modules/ and _vendor/; without npm the book loads them from a CDN.

@@ -21,6 +21,7 @@ from predcomp.coding.arithmetic import (
     encode_symbols,
     encode_with_model,
     exact_intervals,
+    frequency_ceiling,
     ideal_code_length,
     quantize,
     shortest_binary_fraction,
@@ -112,6 +113,59 @@ def test_quantize_rejects_bad_total() -> None:
         quantize([0.5, 0.5], total_bits=31)
     with pytest.raises(ValueError):
         quantize(np.ones(5), total_bits=2)  # 5 symbols cannot all get a count out of 4
+
+
+@pytest.mark.parametrize(
+    ("min_bits", "total_bits"), [(1 / 128, 24), (1 / 1024, 12), (1 / 32, 24), (3, 16), (1, 8)]
+)
+def test_frequency_ceiling_is_the_largest_frequency_that_costs_enough(min_bits, total_bits):
+    f, total = frequency_ceiling(min_bits, total_bits), 1 << total_bits
+    # exactly: -log2(f / total) >= min_bits, and not for f + 1 (Fractions, no rounding)
+    a, b = Fraction(min_bits).numerator, Fraction(min_bits).denominator
+    assert f**b * 2**a <= total**b < (f + 1) ** b * 2**a
+    assert -math.log2(f / total) >= min_bits - 1e-15
+
+
+def test_frequency_ceiling_rejects_what_it_cannot_compute_exactly():
+    for bad in (0.0, -1.0, 25.0, 0.1):  # 0.1 is not a fraction with a small denominator
+        with pytest.raises(ValueError):
+            frequency_ceiling(bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 1e6), min_size=1, max_size=300).filter(lambda w: max(w) > 0),
+    st.integers(12, 30),
+    st.sampled_from([1 / 1024, 1 / 128, 1 / 8, 1.0]),
+)
+def test_quantize_with_a_ceiling(weights: list[float], total_bits: int, min_bits: float) -> None:
+    n, total = len(weights), 1 << total_bits
+    ceiling = frequency_ceiling(min_bits, total_bits)
+    cum = quantize(weights, total_bits, ceiling=ceiling)
+    plain = quantize(weights, total_bits)
+    freq, plain_freq = np.diff(cum), np.diff(plain)
+    assert cum[0] == 0 and cum[-1] == total and freq.min() >= 1
+    assert freq.max() <= ceiling or n == 1  # a lone symbol has all the total
+    if plain_freq.max() <= ceiling or n == 1:  # nothing to cut: the plain quantization
+        assert np.array_equal(cum, plain)
+    else:  # only the top symbol loses, and every other gains the same share (+1 for a few)
+        top = int(plain_freq.argmax())
+        assert freq[top] == ceiling
+        gain = np.delete(freq - plain_freq, top)
+        assert gain.min() >= 0 and gain.max() - gain.min() <= 1
+
+
+def test_quantize_ceiling_bounds_the_cost_of_a_certain_symbol() -> None:
+    p = np.zeros(256)
+    p[7] = 1.0
+    ceiling = frequency_ceiling(1 / 128)
+    cum = quantize(p, ceiling=ceiling)
+    cost = -math.log2((cum[8] - cum[7]) / cum[-1])
+    assert 1 / 128 <= cost < 1 / 128 + 1e-6
+    with pytest.raises(ValueError):
+        quantize(p, ceiling=(1 << 23) - 1)  # below half the total: two could be above it
+    with pytest.raises(ValueError):
+        quantize(p, ceiling=(1 << 24) + 1)
 
 
 # ---------------------------------------------------------------------------- the coder

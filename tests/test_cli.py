@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import stat
 import subprocess
 import sys
 
 import pytest
-from predcomp.__main__ import main
-from predcomp.compress import compress
+
+resource = pytest.importorskip("resource")  # POSIX
+
+from predcomp.__main__ import main  # noqa: E402
+from predcomp.compress import compress  # noqa: E402
 
 TEXT = b"It is a truth universally acknowledged, that a single man in possession... " * 8
 
 
-def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+def run(*args: str, stdin: bytes = b"", **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "predcomp", *args], input=stdin, capture_output=True, timeout=120
+        [sys.executable, "-m", "predcomp", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        **kwargs,
     )
 
 
@@ -27,10 +36,10 @@ def src(tmp_path):
     return path
 
 
-def one_line_error(err: str) -> None:
+def one_line_error(err: str, start: str = "predcomp: error:") -> None:
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("predcomp: error:"), err
-    assert "Traceback" not in err
+    assert len(lines) == 1 and lines[0].startswith(start), err
+    assert "Traceback" not in err and "\x1b" not in err
 
 
 def leftovers(folder) -> list[str]:
@@ -83,6 +92,7 @@ def test_existing_output_needs_force(src, tmp_path, capsys):
 def test_same_file_for_input_and_output(src, capsys):
     assert main(["compress", "--force", str(src), str(src)]) == 1
     assert src.read_bytes() == TEXT
+    one_line_error(capsys.readouterr().err)
 
 
 @pytest.mark.parametrize(
@@ -157,3 +167,264 @@ def test_output_has_a_normal_file_mode(src, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# --------------------------------------------- what a new user and an attacker tried (issue)
+
+
+def forged(tmp_path, model: str, params: dict, payload: bytes, length: int, **kw) -> str:
+    from test_compress import forge
+
+    path = tmp_path / "forged.pc"
+    path.write_bytes(forge(model, params, payload, length, **kw))
+    return str(path)
+
+
+@pytest.mark.parametrize("model", ["ppm", "order0", "mix", "cm"])
+@pytest.mark.parametrize("key", ["model", "name", "data", "input_length", "progress"])
+def test_a_parameter_named_like_an_argument_is_one_line(src, tmp_path, capsys, model, key):
+    out = tmp_path / "o.pc"
+    args = ["compress", "--model", model, "--param", f"{key}=x", str(src), str(out)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    one_line_error(err)
+    assert "reserved" in err and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "length", "status", "message"),
+    [
+        ("ppm", {"name": "x"}, 10, 1, "reserved"),
+        ("ppm", {"order": [[[[[[[[[[1]]]]]]]]]]}, 10, 1, "nest"),
+        ("ppm", {}, 2**63 + 1, 1, "can hold"),
+        ("mix", {"models": [["cm", {}]] * 16}, 10**5, 1, "predicts bits"),
+        ("mix", {"models": [["cm", {"table_bits": 24}]]}, 10**5, 1, "predicts bits"),
+        ("mix", {"models": [["context", {"alphabet_size": 65536}]] * 4}, 10**5, 1, "256"),
+        ("ppm", {"see": False}, 10**9, 1, "can hold"),
+        ("cm", {"table_bits": 24}, 1000, 3, "--max-memory"),
+    ],
+    ids=["name", "deep", "huge-length", "mix-16-cm", "mix-cm", "alphabet", "ppm-hours", "memory"],
+)
+def test_forged_headers_end_in_one_line_in_bounded_time_and_memory(
+    tmp_path, model, params, length, status, message
+):
+    path = forged(tmp_path, model, params, bytes(400), length)
+    limits = ["--max-memory", "32M"] if status == 3 else []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run("decompress", *limits, path, str(tmp_path / "out"))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert result.returncode == status
+    one_line_error(result.stderr.decode())
+    assert message in result.stderr.decode()
+    assert not (tmp_path / "out").exists()
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    assert cpu < 30
+    # the largest child so far (this one included) stayed under 1 GiB (ru_maxrss: KiB on Linux)
+    assert after.ru_maxrss * (1 if sys.platform == "darwin" else 1024) < 1 << 30
+
+
+def test_the_deepest_json_cannot_crash_the_parser(tmp_path):
+    import struct
+    import zlib
+
+    pj = ('{"a":' + "[" * 100_000 + "]" * 100_000 + "}").encode()
+    head = b"PCMP\x01\x03ppm" + struct.pack(">I", len(pj)) + pj + struct.pack(">QIQ", 1, 0, 1)
+    bad = tmp_path / "deep.pc"
+    bad.write_bytes(head + struct.pack(">I", zlib.crc32(head)) + b"\0")
+    result = run("decompress", str(bad), str(tmp_path / "out"))
+    assert result.returncode == 1
+    one_line_error(result.stderr.decode())
+
+
+def test_terminal_escapes_from_a_file_are_not_printed(tmp_path):
+    for path in (
+        forged(tmp_path, "ppm", {}, bytes(8), 10, version="\x1b]0;owned\x07\x1b[2J"),
+        forged(tmp_path, "ppm", {"\x1b[31mred": 1, "\u202eevil": 2}, bytes(8), 10),
+    ):
+        result = run("decompress", path, str(tmp_path / "out"))
+        err = result.stderr.decode()
+        assert result.returncode == 1 and "\x1b" not in err and "\u202e" not in err
+        one_line_error(err)
+        assert "\\x1b" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="closes a file descriptor in the child")
+def test_closed_stdin_or_stdout(src, tmp_path):
+    result = run("compress", str(src), "-", preexec_fn=lambda: os.close(1))
+    assert result.returncode == 1
+    one_line_error(result.stderr.decode())
+    assert "standard output is closed" in result.stderr.decode()
+    result = subprocess.run(
+        [sys.executable, "-m", "predcomp", "compress", "-", str(tmp_path / "o.pc")],
+        stdin=None,
+        capture_output=True,
+        preexec_fn=lambda: os.close(0),
+        timeout=120,
+    )
+    assert result.returncode == 1 and "standard input is closed" in result.stderr.decode()
+    one_line_error(result.stderr.decode())
+    assert not (tmp_path / "o.pc").exists()
+
+
+def test_a_reader_that_goes_away_is_one_line(tmp_path):
+    blob = compress(TEXT, "order0")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "predcomp", "decompress", "-", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before the output comes (`| head -c0`)
+    proc.stdin.write(blob)
+    proc.stdin.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    one_line_error(err)
+    assert "broken pipe" in err
+
+
+def test_no_warning_lines_from_numerical_trouble(src, tmp_path):
+    result = run("compress", "--model", "mix", "--param", "lr=1e308", str(src), str(tmp_path / "o"))
+    assert result.returncode == 1
+    one_line_error(result.stderr.decode())
+    assert "Warning" not in result.stderr.decode()
+
+
+def test_an_internal_error_is_one_line_asking_for_a_report(src, tmp_path, capsys, monkeypatch):
+    import numpy as np
+    import predcomp.compress
+
+    def overflow(*args, **kwargs):
+        return np.float64(1e308) * 10  # a RuntimeWarning: a bug, not bad input
+
+    monkeypatch.setattr(predcomp.compress, "compress", overflow)
+    assert main(["compress", "--model", "ppm", str(src), str(tmp_path / "o")]) == 70
+    err = capsys.readouterr().err
+    one_line_error(err, start="predcomp: internal error:")
+    assert "report" in err and "--debug" in err
+
+    def bug(*args, **kwargs):
+        raise TypeError("oops")
+
+    monkeypatch.setattr(predcomp.compress, "compress", bug)
+    assert main(["compress", str(src), str(tmp_path / "o")]) == 70
+    with pytest.raises(TypeError, match="oops"):
+        main(["--debug", "compress", str(src), str(tmp_path / "o")])
+    monkeypatch.setenv("PREDCOMP_DEBUG", "1")
+    with pytest.raises(TypeError, match="oops"):
+        main(["compress", str(src), str(tmp_path / "o")])
+    assert not (tmp_path / "o").exists()
+
+
+def test_usage_errors_are_one_line_with_status_2(src, tmp_path):
+    for args in (["compress", "--bogus", str(src), "o"], ["nonesuch"], ["compress", str(src)]):
+        result = run(*args)
+        assert result.returncode == 2
+        one_line_error(result.stderr.decode())
+    result = run("decompress", "--max-size", "lots", str(src), str(tmp_path / "o"))
+    assert result.returncode == 2 and "512M" in result.stderr.decode()
+
+
+def test_limits_exit_with_status_3(src, tmp_path, capsys):
+    assert main(["compress", "--max-size", "100", str(src), str(tmp_path / "o")]) == 3
+    assert "--max-size" in capsys.readouterr().err
+    packed = tmp_path / "p.pc"
+    assert main(["compress", "--model", "ppm", str(src), str(packed)]) == 0
+    assert main(["decompress", "--max-size", "100", str(packed), str(tmp_path / "o")]) == 3
+    one_line_error(capsys.readouterr().err)
+    assert main(["decompress", "--max-size", "1M", str(packed), str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o").read_bytes() == TEXT
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="no /dev/null")
+def test_force_never_replaces_a_device_fifo_symlink_or_directory(src, tmp_path, capsys):
+    before = os.stat("/dev/null")
+    assert main(["compress", "--force", str(src), "/dev/null"]) == 1
+    assert "device" in capsys.readouterr().err
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+    link = tmp_path / "link"
+    (tmp_path / "target").write_bytes(b"keep")
+    link.symlink_to(tmp_path / "target")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for target, kind in ((link, "symbolic link"), (fifo, "FIFO"), (tmp_path, "directory")):
+        assert main(["compress", "--force", str(src), str(target)]) == 1
+        err = capsys.readouterr().err
+        one_line_error(err)
+        assert kind in err
+    assert link.is_symlink() and (tmp_path / "target").read_bytes() == b"keep"
+    assert src.read_bytes() == TEXT and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert leftovers(tmp_path) == []
+
+
+def test_bench_json_follows_the_no_overwrite_rule(src, tmp_path, capsys):
+    report = tmp_path / "bench.json"
+    report.write_text("precious")
+    assert main(["bench", "--model", "order0", "--json", str(report), str(src)]) == 1
+    assert "--force" in capsys.readouterr().err and report.read_text() == "precious"
+    assert main(["bench", "--model", "order0", "--force", "--json", str(src), str(src)]) == 1
+    assert "input" in capsys.readouterr().err and src.read_bytes() == TEXT
+    assert main(["bench", "--model", "order0", "--force", "--json", str(report), str(src)]) == 0
+    assert json.loads(report.read_text())[0]["method"] == "predcomp order0"
+
+
+def test_memory_that_grows_with_the_data_is_bounded_too(tmp_path):
+    # An order-64 context model allocates a 2 KB count array for every new context: random
+    # bytes make one per byte, about 40 MB for these 20,000, which no header field states.
+    # (In fresh processes: a process that freed memory before reuses it without growing.)
+    src = tmp_path / "random.bin"
+    src.write_bytes(random.Random(0).randbytes(20_000))
+    packed, out = tmp_path / "r.pc", tmp_path / "r.out"
+    args = ["--model", "context", "--param", "order=64", str(src), str(packed)]
+    result = run("compress", "--max-memory", "8M", *args)
+    assert result.returncode == 3 and "grew" in result.stderr.decode()
+    one_line_error(result.stderr.decode())
+    assert run("compress", *args).returncode == 0
+    result = run("decompress", "--max-memory", "8M", str(packed), str(out))
+    assert result.returncode == 3 and "grew" in result.stderr.decode() and not out.exists()
+    assert run("decompress", str(packed), str(out)).returncode == 0
+    assert out.read_bytes() == src.read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_compressed_data_is_not_written_to_a_terminal(src):
+    leader, follower = os.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "predcomp", "compress", str(src), "-"],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 1 and "terminal" in result.stderr.decode()
+    one_line_error(result.stderr.decode())
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_an_endless_input_is_refused_at_the_size_limit(tmp_path, capsys):
+    out = tmp_path / "o.pc"
+    assert main(["compress", "--max-size", "3M", "/dev/zero", str(out)]) == 3
+    assert "--max-size" in capsys.readouterr().err and not out.exists()
+    result = run("decompress", "--max-size", "1M", "-", "-", stdin=b"PCMP" + bytes(3 << 20))
+    assert result.returncode == 3
+    one_line_error(result.stderr.decode())
+
+
+def test_a_library_deprecation_warning_is_not_printed(src, tmp_path, capsys, monkeypatch):
+    import warnings
+
+    import predcomp.compress
+
+    real = predcomp.compress.compress
+
+    def deprecated(*args, **kwargs):
+        warnings.warn("old API", DeprecationWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(predcomp.compress, "compress", deprecated)
+    assert main(["compress", "--model", "order0", str(src), str(tmp_path / "o")]) == 0
+    assert capsys.readouterr().err == ""

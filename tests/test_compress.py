@@ -7,14 +7,18 @@ import gzip
 import json
 import lzma
 import math
+import time
 
 import predcomp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from predcomp.coding.arithmetic import quantize
-from predcomp.coding.container import ContainerError, pack, unpack
+from predcomp.coding.container import ContainerError, pack, pack_fields, unpack
 from predcomp.compress import (
+    BYTE_CEILING,
+    MAX_RATIO,
+    MIN_BITS_PER_BYTE,
     baselines,
     benchmark,
     code_length,
@@ -22,9 +26,10 @@ from predcomp.compress import (
     decompress,
     find_7z,
     format_table,
+    max_decoded_length,
 )
 from predcomp.models.context_mixing import table_bits_for
-from predcomp.models.registry import MODELS, make_model
+from predcomp.models.registry import MODELS, LimitExceededError, make_model
 
 ALL = list(MODELS)
 SKEWED = b"\x00" * 300 + b"\x01" + b"\x00" * 50
@@ -66,7 +71,7 @@ def quantized_ideal_bits(data: bytes, model: str, **params) -> float:
     """Sum of -log2 of the *quantized* probability the coder actually uses."""
     m, bits = make_model(model, **params), 0.0
     for s in data:
-        cum = quantize(m.predict())
+        cum = quantize(m.predict(), ceiling=BYTE_CEILING)
         bits -= math.log2((cum[s + 1] - cum[s]) / cum[-1])
         m.update(s)
     return bits
@@ -128,8 +133,9 @@ def test_bad_parameters_in_container():
 )
 def test_absurd_parameters_are_refused_without_allocating(model, params):
     blob = pack(model, {**params, "predcomp_version": predcomp.__version__}, b"a", b"\0")
-    with pytest.raises(ContainerError):
+    with pytest.raises(ValueError) as refused:  # a ContainerError or a LimitExceededError
         decompress(blob)
+    assert isinstance(refused.value, ContainerError | LimitExceededError)
 
 
 def test_corrupted_and_truncated_data_raise_value_errors():
@@ -172,3 +178,78 @@ def test_benchmark_rows_round_trip_and_format():
     assert table.splitlines()[0] == "t" and "predcomp ppm" in table
     with pytest.raises(ValueError):
         benchmark(b"")
+
+
+# ------------------------------------------------------------- limits a header cannot pass
+
+
+def forge(model: str, params: dict, payload: bytes, length: int, version=None) -> bytes:
+    """A container that claims ``length`` bytes, with a valid header checksum."""
+    version = predcomp.__version__ if version is None else version
+    return pack_fields(model, {**params, "predcomp_version": version}, length, 0, payload)
+
+
+@pytest.mark.parametrize("model", ["mix", "cm"])
+def test_genuine_data_at_the_floor_passes_the_length_check(model):
+    # Zeros: these models are sure at once, so nearly every byte costs the floor,
+    # MIN_BITS_PER_BYTE, and the claimed length is as close to the payload's capacity as a
+    # genuine file gets.
+    n = 30_000 if model == "cm" else 12_000
+    header, payload = unpack(compress(bytes(n), model))
+    assert header.length <= max_decoded_length(len(payload))
+    floor_bytes = n * MIN_BITS_PER_BYTE / 8
+    assert floor_bytes <= len(payload) <= 1.2 * floor_bytes + 2  # it is at the floor
+    assert MAX_RATIO == 8 / MIN_BITS_PER_BYTE
+
+
+def test_a_length_the_payload_cannot_hold_is_refused_before_decoding():
+    for length in (max_decoded_length(8) + 1, 2**63 + 5, 2**64 - 1):
+        with pytest.raises(ContainerError, match="can hold"):
+            decompress(forge("ppm", {"see": False}, bytes(8), length))
+
+
+def test_max_size_and_max_memory():
+    blob = compress(b"abc" * 100, "cm")
+    assert decompress(blob, max_size=300) == b"abc" * 100
+    with pytest.raises(LimitExceededError, match="--max-size"):
+        decompress(blob, max_size=299)
+    with pytest.raises(LimitExceededError, match="--max-memory"):
+        decompress(blob, max_memory=1 << 20)
+    with pytest.raises(LimitExceededError, match="--max-memory"):
+        compress(b"abc", "cm", table_bits=24, max_memory=1 << 20)
+    assert decompress(blob, max_memory=None, max_size=None) == b"abc" * 100
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "message"),
+    [
+        ("ppm", {"name": "x"}, "reserved"),
+        ("mix", {"models": [["cm", {}]] * 16}, "predicts bits"),
+        ("mix", {"models": [["context", {"alphabet_size": 65536}]] * 4}, "alphabet_size"),
+        ("mix", {"lr": 1e308}, "lr"),
+        ("ppm", {"\x1b]0;pwned\x07": 1}, "no parameter"),
+    ],
+)
+def test_forged_models_are_refused_before_building(model, params, message):
+    with pytest.raises(ContainerError, match=message):
+        decompress(forge(model, params, bytes(300), 1000))
+
+
+def test_values_from_a_header_are_escaped_in_messages():
+    with pytest.raises(ContainerError) as version:
+        decompress(forge("ppm", {}, bytes(8), 10, version="\x1b[31mred"))
+    with pytest.raises(ContainerError) as name:
+        decompress(forge("ppm", {"\x1b[2J": 1}, bytes(8), 10))
+    for err in (version, name):
+        assert "\x1b" not in str(err.value) and "\\x1b" in str(err.value)
+
+
+@pytest.mark.parametrize("model", ALL)
+def test_a_forged_length_at_the_bound_ends_in_bounded_cpu_time(model):
+    # The worst a tiny file can ask: every byte it may claim, decoded from a constant payload.
+    start = time.process_time()
+    for payload in (bytes(8), b"\xff" * 8):
+        blob = forge(model, {}, payload, max_decoded_length(8))
+        with pytest.raises(ValueError):
+            decompress(blob)
+    assert time.process_time() - start < 30  # CPU seconds (about 2 for cm); load cannot inflate it

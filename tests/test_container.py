@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from predcomp.coding.arithmetic import decode_with_model, encode_with_model
-from predcomp.coding.container import MAGIC, ContainerError, Header, pack, unpack, verify
+from predcomp.coding.container import (
+    MAGIC,
+    ContainerError,
+    Header,
+    pack,
+    pack_fields,
+    unpack,
+    verify,
+)
 
 
 class Order0:
@@ -162,6 +170,27 @@ def test_forged_length_field_does_not_hang_or_allocate() -> None:
     with pytest.raises(ContainerError, match="ended early"):
         decompress(forged)
     assert time.perf_counter() - t0 < 30
+
+
+def test_pack_fields_writes_any_claimed_length_with_a_valid_header_checksum() -> None:
+    assert pack_fields("m", {"a": 1}, len(TEXT), zlib.crc32(TEXT), b"xy") == pack(
+        "m", {"a": 1}, TEXT, b"xy"
+    )
+    header, payload = unpack(pack_fields("m", {}, 2**64 - 1, 7, b"xy"))
+    assert (header.length, header.checksum, payload) == (2**64 - 1, 7, b"xy")
+
+
+def test_deeply_nested_or_non_finite_parameters_are_malformed() -> None:
+    for text in ('{"a":' + "[" * 100_000 + "]" * 100_000 + "}", '{"a": NaN}', '{"a": Infinity}'):
+        pj = text.encode()
+        head = b"PCMP\x01\x01m" + struct.pack(">I", len(pj)) + pj + struct.pack(">QIQ", 0, 0, 0)
+        with pytest.raises(ContainerError, match="malformed"):
+            unpack(head + struct.pack(">I", zlib.crc32(head)))
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ValueError):
+        pack("m", {"deep": deep}, b"", b"")
 
 
 def test_pack_rejects_bad_arguments() -> None:

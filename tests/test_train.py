@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -12,6 +13,7 @@ from predcomp.train import (
     LN2,
     CharVocab,
     TrainConfig,
+    TrainingTooSlowError,
     bits_by_position,
     char_data,
     configure_optimizer,
@@ -19,6 +21,7 @@ from predcomp.train import (
     get_batch,
     load_checkpoint,
     lr_at,
+    reproducible_torch,
     sample,
     save_checkpoint,
     train,
@@ -208,23 +211,64 @@ def test_time_budget_schedule():
     assert lr_at(10, cfg, progress=1.0) == pytest.approx(cfg.min_lr)
 
 
-def test_time_limit_reschedules_a_run_too_slow_for_it():
-    d = char_data(TEXT)
-    cfg = TrainConfig(
-        max_steps=10**6, time_limit=1.0, batch_size=4, warmup_steps=2, eval_interval=0
-    )
-    h = train(tiny(len(d.vocab)), d, cfg, progress=False)
-    assert h.rescheduled_at == 25  # decided after timing steps 5..25
-    assert 1.0 <= h.seconds < 1.5 and len(h.steps) < 10**6
-    assert h.lr[-1] < 0.5 * cfg.lr  # the cosine was finished in the time available
+class FakeClock:
+    """``time.perf_counter`` that advances by ``tick`` seconds at every call: no real waiting."""
+
+    def __init__(self, tick: float) -> None:
+        self.now, self.tick = 0.0, tick
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
 
 
-def test_time_limit_leaves_a_fast_enough_run_unchanged():
+def test_time_limit_stops_a_slow_run_with_a_message_and_never_shortens_it(monkeypatch):
+    import predcomp.train
+
     d = char_data(TEXT)
-    base = dict(max_steps=40, batch_size=4, warmup_steps=2, eval_interval=0)
+    cfg = TrainConfig(max_steps=100, time_limit=50.0, batch_size=4, warmup_steps=2)
+    cfg.eval_interval = 0
+    seen: list[int] = []
+    monkeypatch.setattr(predcomp.train.time, "perf_counter", FakeClock(1.0))  # 3 calls a step
+    with pytest.raises(TrainingTooSlowError, match="not shortened") as err:
+        train(tiny(len(d.vocab)), d, cfg, progress=False, callback=lambda s, h: seen.append(s))
+    # a tenth of the way in, 10 steps had taken 30 fake seconds: 300 s projected > 50 s
+    assert len(seen) == 10 and "300 s" in str(err.value)
+    # a limit the run fits in changes nothing (the same clock: 3 s a step, 300 s in all)
+    monkeypatch.setattr(predcomp.train.time, "perf_counter", FakeClock(1.0))
     torch.manual_seed(0)
-    a = train(tiny(len(d.vocab)), d, TrainConfig(**base), progress=False)
+    a = train(tiny(len(d.vocab)), d, replace(cfg, time_limit=None), progress=False)
+    monkeypatch.setattr(predcomp.train.time, "perf_counter", FakeClock(1.0))
     torch.manual_seed(0)
-    b = train(tiny(len(d.vocab)), d, TrainConfig(**base, time_limit=3600.0), progress=False)
-    assert b.rescheduled_at is None and len(b.steps) == 40
-    assert a.train_bpc == b.train_bpc and a.val_bpc == b.val_bpc
+    b = train(tiny(len(d.vocab)), d, replace(cfg, time_limit=400.0), progress=False)
+    assert len(b.steps) == 100 and a.train_bpc == b.train_bpc and a.val_bpc == b.val_bpc
+
+
+def test_time_limit_also_stops_a_run_that_slows_down_later(monkeypatch):
+    import predcomp.train
+
+    d = char_data(TEXT)
+    cfg = TrainConfig(max_steps=100, time_limit=50.0, batch_size=4, warmup_steps=2)
+    cfg.eval_interval = 0
+    clock = FakeClock(0.01)  # fast at first: the projection passes
+    monkeypatch.setattr(predcomp.train.time, "perf_counter", clock)
+    steps: list[int] = []
+
+    def slow_down(step, hist):
+        steps.append(step)
+        if step == 20:
+            clock.tick = 10.0
+
+    with pytest.raises(TrainingTooSlowError):
+        train(tiny(len(d.vocab)), d, cfg, progress=False, callback=slow_down)
+    assert 20 < len(steps) < 100
+
+
+def test_reproducible_torch_records_its_settings():
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    try:
+        settings = reproducible_torch(threads=1)
+        assert settings == {"torch": torch.__version__, "threads": 1, "deterministic": True}
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)

@@ -7,6 +7,14 @@ a checksum. :func:`decompress` reads the container, rebuilds an identical fresh 
 exactly ``length`` symbols through the *same* predict–quantize–update path, and verifies the
 checksum. :func:`code_length` is the ideal length ``sum(-log2 p)`` the coder approaches.
 
+A header is hostile until checked. Before building anything, :func:`decompress` validates the
+model it describes (:func:`predcomp.models.registry.validate`: names, nesting, alphabets,
+declared memory against ``max_memory``) and the claimed length against ``max_size`` and
+against what the payload can hold: the coder never lets a byte cost less than
+:data:`MIN_BITS_PER_BYTE` (a probability ceiling in :func:`quantize`, a clamp for bitwise
+models), so a payload of ``P`` bytes decodes to at most about :data:`MAX_RATIO` ``* P`` bytes
+and the decoding work is bounded by the file's size, forged or not.
+
 :func:`baselines` compresses the same data with the standard compressors: gzip, bzip2 and xz
 from the standard library, and zstd, brotli and 7-Zip's PPMd when they are installed.
 """
@@ -20,19 +28,36 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import predcomp
-from predcomp.coding.arithmetic import ArithmeticDecoder, ArithmeticEncoder, quantize
+from predcomp.coding.arithmetic import (
+    ArithmeticDecoder,
+    ArithmeticEncoder,
+    frequency_ceiling,
+    quantize,
+)
 from predcomp.coding.container import ContainerError, pack, unpack, verify
 from predcomp.models.base import BitModel, Model
-from predcomp.models.registry import DEFAULT_MODEL, MODELS, make_model
+from predcomp.models.registry import (
+    DEFAULT_MAX_MEMORY,
+    DEFAULT_MODEL,
+    MODELS,
+    LimitExceededError,
+    make_model,
+    validate,
+)
 
 __all__ = [
     "BASELINES",
+    "BYTE_CEILING",
+    "DEFAULT_MAX_SIZE",
+    "MAX_RATIO",
+    "MIN_BITS_PER_BYTE",
     "PROGRESS_THRESHOLD",
     "baselines",
     "benchmark",
@@ -41,6 +66,7 @@ __all__ = [
     "decompress",
     "find_7z",
     "format_table",
+    "max_decoded_length",
     "model_code_length",
     "ppmd_7z_compress",
     "ppmd_7z_decompress",
@@ -53,17 +79,73 @@ PROGRESS_THRESHOLD = 1 << 20
 _BIT_SHIFTS = (7, 6, 5, 4, 3, 2, 1, 0)
 #: key under which the container records the package version that made it
 _VERSION_KEY = "predcomp_version"
+#: the least any byte costs in a compressed payload, in bits, whatever the model predicts.
+#: So a payload byte decodes to at most MAX_RATIO bytes (deflate's limit is similar, 1032:1),
+#: which bounds the work a forged length can ask for; the price is at most 1/128 bit per
+#: byte, paid only where a model is more than 99.46 % sure.
+MIN_BITS_PER_BYTE = 1 / 128
+#: the largest ratio of decoded bytes to payload bytes, ``8 / MIN_BITS_PER_BYTE``
+MAX_RATIO = 1024
+#: the largest frequency (of ``2**24``) a byte model's prediction gets in :func:`quantize`
+BYTE_CEILING = frequency_ceiling(MIN_BITS_PER_BYTE)
+#: the longest output :func:`decompress` produces unless the caller allows more (1 GiB)
+DEFAULT_MAX_SIZE = 1 << 30
 
 
-def _steps(n: int, progress: bool | None, desc: str) -> Iterable[int]:
-    """``range(n)``, wrapped in a tqdm progress bar on stderr for long inputs."""
+#: symbols between two looks at the process's memory (see _guarded)
+_MEMORY_CHECK_EVERY = 4096
+
+
+def _resident_bytes() -> int | None:
+    """The process's resident memory in bytes (its peak where only that is known), or None."""
+    try:
+        with open("/proc/self/statm", "rb") as f:  # Linux: the current resident set
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import resource
+    except ImportError:  # Windows: no cheap measure; the declared memory is still checked
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else 1024 * peak
+
+
+def _guarded(steps: Iterable[int], base: int | None, max_memory: int | None) -> Iterable[int]:
+    """``steps``, stopping with :class:`LimitExceededError` once memory grew by ``max_memory``.
+
+    :func:`~predcomp.models.registry.validate` bounds what building a model allocates; models
+    that learn also grow with the data (a PPM context, a count array), which no header field
+    states. So the process's memory is looked at every few thousand symbols, from ``base``,
+    measured before the model was built.
+    """
+    if base is None or max_memory is None:
+        yield from steps
+        return
+    for i in steps:
+        if i % _MEMORY_CHECK_EVERY == 0 and i:
+            grown = (_resident_bytes() or 0) - base
+            if grown > max_memory:
+                raise LimitExceededError(
+                    f"the model's memory grew by {grown / 2**20:,.0f} MiB after {i:,} bytes, "
+                    f"more than the limit of {max_memory / 2**20:,.0f} MiB (raise it with "
+                    "--max-memory)"
+                )
+        yield i
+
+
+def _steps(
+    n: int, progress: bool | None, desc: str, base: int | None = None, max_memory: int | None = None
+) -> Iterable[int]:
+    """``range(n)``, in a tqdm progress bar on stderr for long inputs, memory-guarded."""
     if progress is None:
         progress = n > PROGRESS_THRESHOLD
-    if not progress:
-        return range(n)
-    from tqdm import tqdm
+    steps: Iterable[int] = range(n)
+    if progress:
+        from tqdm import tqdm
 
-    return tqdm(range(n), desc=desc, unit="B", unit_scale=True, mininterval=0.5, leave=False)
+        steps = tqdm(steps, desc=desc, unit="B", unit_scale=True, mininterval=0.5, leave=False)
+    return _guarded(steps, base, max_memory)
 
 
 def _as_bytes(data: bytes | bytearray | memoryview) -> bytes:
@@ -72,39 +154,79 @@ def _as_bytes(data: bytes | bytearray | memoryview) -> bytes:
     return bytes(data)
 
 
+def _bit_range(prob_bits: int) -> tuple[int, int]:
+    """The clamp ``lo, hi`` of a bit probability, so that a byte costs >= MIN_BITS_PER_BYTE."""
+    hi = frequency_ceiling(MIN_BITS_PER_BYTE / 8, prob_bits)
+    return (1 << prob_bits) - hi, hi
+
+
+def max_decoded_length(payload_length: int) -> int:
+    """The most bytes a payload of ``payload_length`` bytes can decode to.
+
+    Every byte costs at least :data:`MIN_BITS_PER_BYTE`, so ``n`` bytes need at least
+    ``n * MIN_BITS_PER_BYTE - 2`` bits of payload (the coder's output pins down a point of an
+    interval of that width); 8 bits of slack keep genuine files clear of the bound (tested
+    on data coded at exactly the floor). A longer claimed length is forged or corrupted.
+    """
+    return math.floor((8 * payload_length + 8) / MIN_BITS_PER_BYTE)
+
+
 def compress(
-    data: bytes, model: str = DEFAULT_MODEL, progress: bool | None = None, **params: Any
+    data: bytes,
+    model: str = DEFAULT_MODEL,
+    progress: bool | None = None,
+    *,
+    max_memory: int | None = DEFAULT_MAX_MEMORY,
+    **params: Any,
 ) -> bytes:
     """Compress ``data`` with the model called ``model`` (see :data:`MODELS`).
 
     ``params`` are the model's hyper-parameters (e.g. ``order=5``). The result is a container
-    that :func:`decompress` turns back into ``data`` exactly.
+    that :func:`decompress` turns back into ``data`` exactly. The model is validated, and its
+    memory bounded by ``max_memory`` bytes (``None``: no limit), as :func:`decompress` does.
     """
     data = _as_bytes(data)
+    validate(model, params, max_memory=max_memory, input_length=len(data))
+    base = _resident_bytes()
     m = make_model(model, input_length=len(data), **params)
     if m.alphabet_size != 256:
         raise ValueError(f"compressing bytes needs a 256-symbol model, not {m.alphabet_size}")
     header_params = {**m.params(), _VERSION_KEY: predcomp.__version__}
     encoder = ArithmeticEncoder()
-    steps = _steps(len(data), progress, "compress")
+    steps = _steps(len(data), progress, "compress", base, max_memory)
     if isinstance(m, BitModel):  # eight binary codings per byte, most significant bit first
         p_bit, update_bit, encode_bit, bits = m.p_bit, m.update_bit, encoder.encode_bit, m.prob_bits
+        lo, hi = _bit_range(bits)
         for i in steps:
             symbol = data[i]
             for j in _BIT_SHIFTS:
                 bit = (symbol >> j) & 1
-                encode_bit(bit, p_bit(), bits)
+                p = p_bit()
+                encode_bit(bit, lo if p < lo else hi if p > hi else p, bits)
                 update_bit(bit)
     else:
         for i in steps:
             symbol = data[i]
-            encoder.encode(quantize(m.predict()), symbol)
+            encoder.encode(quantize(m.predict(), ceiling=BYTE_CEILING), symbol)
             m.update(symbol)
     return pack(model, header_params, data, encoder.finish())
 
 
-def decompress(blob: bytes, progress: bool | None = None) -> bytes:
-    """Invert :func:`compress`; raises :class:`ContainerError` (a ``ValueError``) on bad input."""
+def decompress(
+    blob: bytes,
+    progress: bool | None = None,
+    *,
+    max_memory: int | None = DEFAULT_MAX_MEMORY,
+    max_size: int | None = DEFAULT_MAX_SIZE,
+) -> bytes:
+    """Invert :func:`compress`; raises :class:`ContainerError` (a ``ValueError``) on bad input.
+
+    Everything the header says is checked before a model is built or a symbol decoded: the
+    model as a whole and its declared memory (at most ``max_memory`` bytes), and the claimed
+    length, against :func:`max_decoded_length` of the payload and against ``max_size``
+    (``None``: no limit). While decoding, the memory the model grows as it learns is watched
+    against ``max_memory`` too. A request over a limit raises :class:`LimitExceededError`.
+    """
     header, payload = unpack(_as_bytes(blob))
     if header.model not in MODELS:
         raise ContainerError(
@@ -115,30 +237,46 @@ def decompress(blob: bytes, progress: bool | None = None) -> bytes:
     version = params.pop(_VERSION_KEY, None)
     if version != predcomp.__version__:
         raise ContainerError(
-            f"the data was made by predcomp {version}; this is predcomp {predcomp.__version__}, "
-            "whose models may predict differently: decompress it with that version"
+            f"the data was made by predcomp {version!r}; this is predcomp "
+            f"{predcomp.__version__}, whose models may predict differently: decompress it "
+            "with that version"
         )
-    if params.get("alphabet_size", 256) != 256:
-        raise ContainerError("the header asks for a model over other symbols than bytes")
+    if header.length > max_decoded_length(len(payload)):
+        raise ContainerError(
+            f"the header claims {header.length:,} bytes, more than a payload of "
+            f"{len(payload):,} bytes can hold ({max_decoded_length(len(payload)):,}): "
+            "the data is corrupted or forged"
+        )
+    if max_size is not None and header.length > max_size:
+        raise LimitExceededError(
+            f"the data decompresses to {header.length:,} bytes, more than the limit of "
+            f"{max_size:,} (raise it with --max-size)"
+        )
+    base = _resident_bytes()
     try:
+        validate(header.model, params, max_memory=max_memory)
         m = make_model(header.model, **params)
+    except LimitExceededError:
+        raise
     except ValueError as exc:
         raise ContainerError(f"cannot rebuild the model from the header: {exc}") from None
     decoder = ArithmeticDecoder(payload)
     out = bytearray()
-    steps = _steps(header.length, progress, "decompress")
+    steps = _steps(header.length, progress, "decompress", base, max_memory)
     if isinstance(m, BitModel):
         p_bit, update_bit, decode_bit, bits = m.p_bit, m.update_bit, decoder.decode_bit, m.prob_bits
+        lo, hi = _bit_range(bits)
         for _ in steps:
             symbol = 0
             for _ in _BIT_SHIFTS:
-                bit = decode_bit(p_bit(), bits)
+                p = p_bit()
+                bit = decode_bit(lo if p < lo else hi if p > hi else p, bits)
                 update_bit(bit)
                 symbol = (symbol << 1) | bit
             out.append(symbol)
     else:
         for _ in steps:
-            symbol = decoder.decode(quantize(m.predict()))
+            symbol = decoder.decode(quantize(m.predict(), ceiling=BYTE_CEILING))
             m.update(symbol)
             out.append(symbol)
     verify(header, bytes(out))
@@ -149,7 +287,8 @@ def code_length(data: bytes, model: str = DEFAULT_MODEL, **params: Any) -> float
     """The ideal code length in bits, ``sum(-log2 p(x_i | x_<i))``, with the model's floats.
 
     For a bitwise model (:class:`~predcomp.models.base.BitModel`) it is the sum over the
-    eight bits of each byte, the same number by the chain rule, and what the coder codes.
+    eight bits of each byte, the same number by the chain rule. The compressor's payload
+    also pays for its floor of :data:`MIN_BITS_PER_BYTE` where a model is surer than that.
     """
     data = _as_bytes(data)
     m = make_model(model, input_length=len(data), **params)

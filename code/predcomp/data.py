@@ -20,7 +20,6 @@ import io
 import math
 import os
 import tarfile
-import tempfile
 import urllib.request
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from predcomp import info
+from predcomp.fileio import write_atomic
 
 __all__ = [
     "CORPORA",
@@ -136,19 +136,6 @@ def _verify(corpus: Corpus, data: bytes, origin: str) -> None:
         )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _download(url: str, timeout: float = 60.0) -> bytes:
     """Return the bytes at ``url`` (the one function here that uses the network)."""
     with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -186,7 +173,8 @@ def fetch(name: str, force: bool = False) -> Path:
     if corpus.member is not None:
         raw = _extract_member(raw, corpus.member, corpus.url)
     _verify(corpus, raw, f"the download from {corpus.url}")
-    _write_atomic(path, raw)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, raw, overwrite=True)
     return path
 
 
@@ -215,7 +203,8 @@ def import_file(path: str | os.PathLike[str]) -> Path:
     data = src.read_bytes()
     _verify(corpus, data, str(src))
     dest = corpus_path(corpus.name)
-    _write_atomic(dest, data)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(dest, data, overwrite=True)
     return dest
 
 

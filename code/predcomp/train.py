@@ -33,8 +33,8 @@ from predcomp.transformer.gpt import GPT, GPTConfig
 from predcomp.transformer.positional import LearnedPositionalEmbedding
 
 LN2 = math.log(2.0)
-#: train() times these steps to decide whether max_steps fits in TrainConfig.time_limit
-_PROBE = (5, 25)
+#: train() checks TrainConfig.time_limit against its projected duration after this share
+_GUARD_AT = 0.1
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -113,9 +113,10 @@ def get_batch(
 
 @dataclass
 class TrainConfig:
-    """Training settings; the defaults fit the default :class:`GPTConfig` in about a minute."""
+    """Training settings; the defaults train the default :class:`GPTConfig` on one CPU thread
+    in under a minute."""
 
-    max_steps: int = 1500
+    max_steps: int = 600
     batch_size: int = 32
     lr: float = 4e-3  # peak learning rate
     min_lr: float = 1e-4  # end of the cosine decay
@@ -123,13 +124,15 @@ class TrainConfig:
     weight_decay: float = 0.1
     betas: tuple[float, float] = (0.9, 0.99)
     grad_clip: float = 1.0  # maximum global gradient norm (0 disables clipping)
-    eval_interval: int = 250  # steps between held-out evaluations (0: only at the end)
+    eval_interval: int = 100  # steps between held-out evaluations (0: only at the end)
     eval_tokens: int = 32768  # held-out tokens per intermediate evaluation (spread over it)
     seed: int = 1337
-    # seconds: if the first steps show that max_steps would take longer, the run becomes a
-    # time-budgeted one ending at time_limit (see train); a machine fast enough is unaffected
+    # seconds: a guard, never a setting. If train() takes longer (or, a tenth of the way in,
+    # projects that it will), it stops with TrainingTooSlowError and says so; it never
+    # shortens the run, so whatever finishes is the same run on every machine.
     time_limit: float | None = None
-    # seconds: train for this long instead of max_steps, the cosine following elapsed time
+    # seconds: train for this long instead of max_steps, the cosine following elapsed time.
+    # What comes out depends on the machine's speed: for benchmarks (bench/), never a page.
     time_budget: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -227,11 +230,48 @@ class History:
     val_bpc: list[float] = field(default_factory=list)
     seconds: float = 0.0  # wall-clock time of the training steps (evaluations excluded)
     tokens: int = 0  # training tokens processed
-    # the step at which a too-slow run switched to TrainConfig.time_limit as its time budget
-    rescheduled_at: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class TrainingTooSlowError(RuntimeError):
+    """:func:`train` ran past :attr:`TrainConfig.time_limit` (the run is not shortened)."""
+
+
+def reproducible_torch(threads: int = 1) -> dict[str, Any]:
+    """Fix what could make a CPU run differ between runs or machines; return the settings.
+
+    ``threads`` intra-op threads (a fixed number: PyTorch's default is the number of cores,
+    so results could depend on the machine, and several threads spinning on a busy 2-core
+    machine make a training step many times slower) and deterministic algorithms. The
+    returned ``torch`` version, ``threads`` and ``deterministic`` are worth printing with a
+    result: floating-point results can still differ between CPU types and library versions.
+    """
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True)
+    return {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "deterministic": torch.are_deterministic_algorithms_enabled(),
+    }
+
+
+def _check_time(cfg: TrainConfig, steps_done: int, elapsed: float) -> None:
+    """Raise :class:`TrainingTooSlowError` if the run is, or is on course to be, too slow."""
+    limit = cfg.time_limit
+    if limit is None or cfg.time_budget is not None:
+        return
+    projected = elapsed / steps_done * cfg.max_steps
+    early = steps_done == max(1, round(_GUARD_AT * cfg.max_steps))
+    if elapsed > limit or (early and projected > limit):
+        raise TrainingTooSlowError(
+            f"training is too slow here: {steps_done} of {cfg.max_steps} steps took "
+            f"{elapsed:.0f} s, so the whole run would take about {projected:.0f} s, more than "
+            f"its time_limit of {limit:.0f} s. The run is not shortened (its results would "
+            "then differ from the ones the text describes): use a faster or less busy machine, "
+            "raise TrainConfig.time_limit, or train fewer steps and expect other numbers."
+        )
 
 
 def train(
@@ -243,19 +283,22 @@ def train(
 ) -> History:
     """Train ``model`` on ``data.train``; evaluate on ``data.val``; return the :class:`History`.
 
-    The final entry of ``History.val_bpc`` is the bpc on the whole held-out split.
+    Exactly ``cfg.max_steps`` steps (unless ``cfg.time_budget`` is set), so the result does
+    not depend on the machine's speed; ``cfg.time_limit`` can only stop a run that is too
+    slow, with :class:`TrainingTooSlowError`. The final entry of ``History.val_bpc`` is the
+    bpc on the whole held-out split.
     """
     cfg = cfg or TrainConfig()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     opt = configure_optimizer(model, cfg.lr, cfg.weight_decay, cfg.betas)
     hist = History()
-    probe_start = 0.0  # hist.seconds after the first _PROBE[0] steps
     T = model.config.block_size
     model.train()
     budget = cfg.time_budget
     steps = range(cfg.max_steps) if budget is None else itertools.count()
     bar = tqdm(steps, disable=not progress, desc="training", unit="step")
+    start = time.perf_counter()
     for step in bar:
         if budget is not None and hist.seconds >= budget:
             break
@@ -282,18 +325,7 @@ def train(
             bar.set_postfix(bpc=f"{hist.train_bpc[-1]:.3f}")
         if callback is not None:
             callback(step, hist)
-        if cfg.time_limit is not None and budget is None:
-            # A machine too slow for max_steps within time_limit (measured on steps
-            # _PROBE[0].._PROBE[1], after the first, slower ones) finishes the schedule in
-            # time instead: the cosine then follows elapsed time, as with time_budget.
-            if step + 1 == _PROBE[0]:
-                probe_start = hist.seconds
-            elif step + 1 == _PROBE[1]:
-                per_step = (hist.seconds - probe_start) / (_PROBE[1] - _PROBE[0])
-                if hist.seconds + per_step * (cfg.max_steps - _PROBE[1]) > cfg.time_limit:
-                    budget, hist.rescheduled_at = cfg.time_limit, step + 1
-            if hist.seconds > cfg.time_limit:
-                break
+        _check_time(cfg, step + 1, time.perf_counter() - start)
     bar.close()
     hist.eval_steps.append(hist.steps[-1] + 1 if hist.steps else 0)
     hist.val_bpc.append(evaluate_bpc(model, data.val))

@@ -70,6 +70,7 @@ __all__ = [
     "encode_symbols",
     "encode_with_model",
     "exact_intervals",
+    "frequency_ceiling",
     "ideal_code_length",
     "quantize",
     "shortest_binary_fraction",
@@ -93,8 +94,31 @@ def _arange(n: int) -> np.ndarray:
     return a
 
 
+def frequency_ceiling(min_bits: float, total_bits: int = DEFAULT_TOTAL_BITS) -> int:
+    """The largest frequency ``f`` out of ``2**total_bits`` whose symbol costs ``>= min_bits``.
+
+    That is the largest integer ``f`` with ``-log2(f / 2**total_bits) >= min_bits``. For
+    ``min_bits = a / b`` (a dyadic or small fraction) it is computed exactly with integers:
+    ``f**b * 2**a <= 2**(total_bits * b)``.
+    """
+    if not 1 <= total_bits <= MAX_TOTAL_BITS:
+        raise ValueError(f"total_bits must be in 1..{MAX_TOTAL_BITS}, got {total_bits}")
+    ratio = Fraction(min_bits).limit_denominator(1 << 12)
+    if not 0 < ratio <= total_bits or ratio != Fraction(min_bits):
+        raise ValueError(f"min_bits must be a fraction a/b with b <= 4096 in (0, {total_bits}]")
+    a, b = ratio.numerator, ratio.denominator
+    limit = 1 << (total_bits * b - a)  # f**b <= 2**(total_bits * b - a)
+    lo, hi = 1, 1 << total_bits  # lo satisfies it, hi does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if mid**b <= limit else (lo, mid)
+    return lo
+
+
 def quantize(
-    probs: Sequence[float] | np.ndarray, total_bits: int = DEFAULT_TOTAL_BITS
+    probs: Sequence[float] | np.ndarray,
+    total_bits: int = DEFAULT_TOTAL_BITS,
+    ceiling: int | None = None,
 ) -> np.ndarray:
     """Turn probabilities into int64 cumulative frequencies ``cum`` of length ``n + 1``.
 
@@ -102,6 +126,11 @@ def quantize(
     ``cum[i + 1] - cum[i]`` is at least 1, whatever the model says. ``probs`` may be any
     non-negative finite weights (they are normalized). The result depends only on the float
     values, not on the platform: one element-wise float-to-int step, then integer arithmetic.
+
+    ``ceiling``, when given, is the largest frequency one symbol may get, at least half the
+    total (see :func:`frequency_ceiling`): what a more confident model would give above it is
+    shared equally by the other symbols. The compressor uses it so that every coded symbol costs at
+    least a known number of bits, which bounds how many symbols a payload can decode.
     """
     if not 1 <= total_bits <= MAX_TOTAL_BITS:
         raise ValueError(f"total_bits must be in 1..{MAX_TOTAL_BITS}, got {total_bits}")
@@ -129,7 +158,32 @@ def quantize(
     cum[0] = 0
     np.floor_divide(cw * spare, cw[-1], out=cum[1:])
     cum[1:] += _arange(n)
+    if ceiling is not None and n > 1:  # (one symbol has nothing to share its excess with)
+        if not total // 2 <= ceiling <= total:  # so only one symbol can be above it
+            raise ValueError(f"ceiling must be in {total // 2}..{total}, got {ceiling}")
+        # The largest frequency is at most 2 + spare * 2**scale_bits // cw[n] (the largest
+        # weight is exactly 2**scale_bits): a cheap test before looking at the frequencies.
+        if 2 + (spare << scale_bits) // cw.item(-1) > ceiling:
+            _apply_ceiling(cum, ceiling)
     return cum
+
+
+def _apply_ceiling(cum: np.ndarray, ceiling: int) -> None:
+    """Cut the largest frequency of ``cum`` (in place) to ``ceiling``; share the excess equally."""
+    freq = cum[1:] - cum[:-1]
+    top = int(freq.argmax())
+    excess = freq.item(top) - ceiling
+    if excess <= 0:
+        return
+    share, rest = divmod(excess, freq.size - 1)
+    freq += share
+    freq[top] = ceiling
+    if rest:  # one more for each of the first `rest` other symbols
+        k = rest + (top < rest)
+        freq[:k] += 1
+        if top < k:
+            freq[top] -= 1
+    np.cumsum(freq, out=cum[1:])
 
 
 class StaticFrequencies:

@@ -44,7 +44,16 @@ _MAX_MODEL_ID = 255
 _TAIL = struct.Struct(">QIQ")  # original length, CRC-32 of original, payload length
 _U32 = struct.Struct(">I")
 
-__all__ = ["FORMAT_VERSION", "MAGIC", "ContainerError", "Header", "pack", "unpack", "verify"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MAGIC",
+    "ContainerError",
+    "Header",
+    "pack",
+    "pack_fields",
+    "unpack",
+    "verify",
+]
 
 
 class ContainerError(ValueError):
@@ -71,19 +80,31 @@ def _params_json(params: dict[str, Any]) -> bytes:
         raise ValueError("params must be a dict")
     try:
         text = json.dumps(params, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ValueError(f"model parameters must be JSON-serializable: {exc}") from None
     return text.encode("utf-8")
 
 
 def pack(model: str, params: dict[str, Any], original: bytes, payload: bytes) -> bytes:
     """Wrap an arithmetic-coded ``payload`` of ``original`` with the header described above."""
+    original = bytes(original)
+    return pack_fields(model, params, len(original), zlib.crc32(original), payload)
+
+
+def pack_fields(
+    model: str, params: dict[str, Any], length: int, checksum: int, payload: bytes
+) -> bytes:
+    """:func:`pack` with the original's ``length`` and CRC-32 ``checksum`` given directly.
+
+    The header checksum is computed as always, so whatever ``length`` claims is what a
+    decoder must judge: tests and ``bench/hostile.py`` use it to forge containers.
+    """
     if not isinstance(model, str) or not model or not model.isascii() or not model.isprintable():
         raise ValueError(f"model identifier must be a non-empty printable ASCII string: {model!r}")
     model_id = model.encode("ascii")
     if len(model_id) > _MAX_MODEL_ID:
         raise ValueError(f"model identifier longer than {_MAX_MODEL_ID} characters")
-    original, payload = bytes(original), bytes(payload)
+    payload = bytes(payload)
     params_json = _params_json(params)
     header = b"".join(
         [
@@ -92,10 +113,15 @@ def pack(model: str, params: dict[str, Any], original: bytes, payload: bytes) ->
             model_id,
             _U32.pack(len(params_json)),
             params_json,
-            _TAIL.pack(len(original), zlib.crc32(original), len(payload)),
+            _TAIL.pack(length, checksum, len(payload)),
         ]
     )
     return header + _U32.pack(zlib.crc32(header)) + payload
+
+
+def _no_constant(name: str) -> Any:
+    """``json.loads`` hook: :func:`pack` never writes NaN or Infinity; a header with one is bad."""
+    raise ValueError(f"{name} is not a valid parameter value")
 
 
 def _take(blob: bytes, pos: int, size: int, what: str) -> tuple[bytes, int]:
@@ -146,10 +172,14 @@ def unpack(blob: bytes) -> tuple[Header, bytes]:
         )
     try:
         model = model_id.decode("ascii")
-        params = json.loads(params_json.decode("utf-8"))
+        params = json.loads(params_json.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ContainerError(f"the predcomp header is malformed: {exc}") from None
-    if not model or not isinstance(params, dict):
+    except RecursionError:  # JSON nested thousands of levels deep
+        raise ContainerError(
+            "the predcomp header is malformed: parameters nest too deeply"
+        ) from None
+    if not model or not model.isprintable() or not isinstance(params, dict):
         raise ContainerError("the predcomp header is malformed: bad model identifier or parameters")
     header = Header(model, params, length, checksum, payload_length, version)
     return header, payload

@@ -2,11 +2,34 @@
 
 :func:`make_model` builds a fresh model from a name and keyword parameters; the container
 stores both, and the decoder calls :func:`make_model` with them to get an identical model.
+
+A compressed file's header is hostile until checked: it chooses the model the decoder builds.
+:func:`validate` checks a described model *as a whole* before anything is built (known names,
+known parameter names, byte alphabets, how deeply models nest and how many a mix combines)
+and bounds the memory its construction allocates. For that, every registered model comes with
+a :class:`ModelSpec`. **A new model must declare**, in its :class:`ModelSpec`:
+
+* ``build``: a constructor whose keyword parameters are exactly the model's hyper-parameters
+  (their names come from its signature; none may be one of :data:`RESERVED`, the names of the
+  compressor's own arguments);
+* ``memory``: a function ``params -> bytes``, an upper bound on what building the model with
+  those (already validated) parameters allocates — tables, weights, buffers of fixed size.
+  It must not build the model: it is how an absurd header is refused before it allocates;
+* ``bitwise``: whether it is a :class:`~predcomp.models.base.BitModel` (coded bit by bit);
+* ``sized`` (optional): a function ``(params, input_length) -> params`` that sizes the
+  model to its input when compressing (the sizes chosen land in the header);
+* ``children`` (only for models that contain models): a function ``params -> [(name,
+  params), ...]``, so that :func:`validate` checks and counts the sub-models as well.
+
+``tests/test_registry.py`` fails for a registered model whose declaration is missing or wrong
+(its ``memory`` is checked against what building the model really allocates).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from predcomp.models.base import Model
@@ -15,50 +38,189 @@ from predcomp.models.counts import Adaptive, ContextModel, Uniform
 from predcomp.models.mix import MAX_MODELS, Mixer
 from predcomp.models.ppm import PPM
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "make_model", "name_of"]
+__all__ = [
+    "DEFAULT_MAX_MEMORY",
+    "DEFAULT_MODEL",
+    "MAX_DEPTH",
+    "MODELS",
+    "RESERVED",
+    "SPECS",
+    "LimitExceededError",
+    "ModelSpec",
+    "make_model",
+    "model_memory",
+    "name_of",
+    "validate",
+]
+
+#: the memory a described model may allocate unless the caller allows more (1 GiB)
+DEFAULT_MAX_MEMORY = 1 << 30
+#: parameter names a model may not have: the compressor's own arguments
+#: (``compress(data, model, progress, max_memory, **params)``, the container's version key)
+RESERVED = frozenset(
+    {
+        "data",
+        "model",
+        "name",
+        "progress",
+        "input_length",
+        "max_memory",
+        "max_size",
+        "predcomp_version",
+    }
+)
+#: how deeply a model's parameters may nest (a mix's list of ``[name, params]`` pairs: 5)
+MAX_DEPTH = 6
+#: bytes of bookkeeping counted for every model, on top of what it declares
+_OVERHEAD = 4096
+
+
+class LimitExceededError(ValueError):
+    """A valid request that needs more than an allowed limit (memory, output size)."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the registry knows about a model before building it (see the module docstring)."""
+
+    description: str
+    build: Callable[..., Model]
+    memory: Callable[[Mapping[str, Any]], int]
+    bitwise: bool = False
+    sized: Callable[[dict[str, Any], int], dict[str, Any]] | None = None
+    children: Callable[[Mapping[str, Any]], list[tuple[str, dict[str, Any]]]] | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        """The model's hyper-parameters and their defaults, from ``build``'s signature."""
+        return {
+            p.name: p.default
+            for p in inspect.signature(self.build).parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        }
+
+
+# --- the models -----------------------------------------------------------------------------
 
 #: the models a "mix" combines unless told otherwise: a short- and a long-context PPM
 DEFAULT_MIX = (("ppm", {"order": 2}), ("ppm", {"order": 5}))
 
 
+def _mix_specs(models: Any) -> list[tuple[str, dict[str, Any]]]:
+    """A mix's ``models`` parameter as ``[(name, params), ...]``, checked for shape only."""
+    if not isinstance(models, list | tuple):
+        raise ValueError("models must be a list of [name, params] pairs")
+    if not 1 <= len(models) <= MAX_MODELS:
+        raise ValueError(f"a mix combines 1..{MAX_MODELS} models, not {len(models)}")
+    specs = []
+    for pair in models:
+        if (
+            not isinstance(pair, list | tuple)
+            or len(pair) != 2
+            or not isinstance(pair[0], str)
+            or not isinstance(pair[1], dict)
+        ):
+            raise ValueError("models must be a list of [name, params] pairs")
+        specs.append((pair[0], dict(pair[1])))
+    return specs
+
+
 def _mix(models: Any = DEFAULT_MIX, lr: float = 0.005, by_previous: bool = True) -> Mixer:
     """A :class:`Mixer` of registry models given as ``[[name, params], ...]``."""
-    try:
-        specs = [(str(name), dict(params)) for name, params in models]
-    except (TypeError, ValueError):
-        raise ValueError("models must be a list of [name, params] pairs") from None
-    if any(name == "mix" for name, _ in specs):
-        raise ValueError("a mix cannot contain a mix")
-    if not 1 <= len(specs) <= MAX_MODELS:
-        raise ValueError(f"a mix combines 1..{MAX_MODELS} models, not {len(specs)}")
+    specs = _mix_specs(models)
+    for name, _ in specs:
+        spec = SPECS.get(name)
+        if spec is None:
+            raise ValueError(f"unknown model {name!r} in a mix; known models: {', '.join(SPECS)}")
+        if spec.children is not None:
+            raise ValueError(f"a mix cannot contain a {name}")
+        if spec.bitwise:  # its byte distribution costs 255 bit predictions per byte
+            raise ValueError(f"a mix combines byte models; {name!r} predicts bits")
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 <= lr <= 1:
+        raise ValueError(f"lr must be a number in 0..1, got {lr!r}")
+    if not isinstance(by_previous, bool):
+        raise ValueError(f"by_previous must be true or false, got {by_previous!r}")
     return Mixer([make_model(n, **p) for n, p in specs], lr=lr, by_previous=by_previous)
 
 
-def _cm(input_length: int | None = None, **params: Any) -> Model:
-    """A :class:`ContextMixing` whose hash table is sized to the input unless told."""
-    if input_length is not None:
-        params.setdefault("table_bits", table_bits_for(input_length))
-    return ContextMixing(**params)
+def _alphabet(params: Mapping[str, Any]) -> int:
+    a = params.get("alphabet_size", 256)
+    return a if isinstance(a, int) and 0 < a <= 256 else 256  # validate() refuses others
 
 
-#: models whose constructor takes the input's length to size itself
-_SIZED = {"cm"}
+def _mix_memory(params: Mapping[str, Any]) -> int:
+    subs = _mix_specs(params.get("models", [list(p) for p in DEFAULT_MIX]))
+    m, sets = len(subs), 256 if params.get("by_previous", True) else 1
+    # weights (sets, m) and a few (m, 256) float64 arrays per step
+    return sum(model_memory(n, p) for n, p in subs) + 8 * m * (sets + 4 * 256)
 
-#: name -> (one-line description, constructor)
-_FACTORIES: dict[str, tuple[str, Callable[..., Model]]] = {
-    "uniform": ("every byte equally likely (8 bits per byte; learns nothing)", Uniform),
-    "order0": ("adaptive order-0 byte counts (prior='kt' or 'laplace')", Adaptive),
-    "context": ("order-k context model with KT/Laplace counts (order=2)", ContextModel),
-    "ppm": ("PPM order 4: escapes with SEE, exclusion, update exclusion, inheritance", PPM),
-    "mix": ("logistic mixing of PPM orders 2 and 5, weights by previous byte (~2x slower)", _mix),
-    "cm": ("bitwise context mixing of orders 0-4 and 6, word and match models (PAQ-style)", _cm),
+
+def _cm_memory(params: Mapping[str, Any]) -> int:
+    defaults = SPECS["cm"].parameters()
+    table_bits = params.get("table_bits", defaults["table_bits"])
+    if isinstance(table_bits, bool) or not isinstance(table_bits, int) or table_bits > 64:
+        raise ValueError(f"table_bits must be a small integer, got {table_bits!r}")
+    inputs = len(params.get("orders", defaults["orders"])) + 4
+    # The hash table (4 bytes a slot); the adaptive probability map, a list of 33 * 2**16
+    # Python ints that may each become their own object (8 + 32 bytes); the mixer's weights.
+    return 4 * (1 << table_bits) + 40 * 33 * (1 << 16) + 40 * 256 * inputs + 40 * 8 * 2 * 32
+
+
+def _cm_sized(params: dict[str, Any], input_length: int) -> dict[str, Any]:
+    return {"table_bits": table_bits_for(input_length), **params}
+
+
+#: name -> what the registry knows about it
+SPECS: dict[str, ModelSpec] = {
+    "uniform": ModelSpec(
+        "every byte equally likely (8 bits per byte; learns nothing)",
+        Uniform,
+        memory=lambda p: 16 * _alphabet(p),
+    ),
+    "order0": ModelSpec(
+        "adaptive order-0 byte counts (prior='kt' or 'laplace')",
+        Adaptive,
+        memory=lambda p: 16 * _alphabet(p),
+    ),
+    "context": ModelSpec(
+        "order-k context model with KT/Laplace counts (order=2)",
+        ContextModel,
+        memory=lambda p: 16 * _alphabet(p),  # and one count array per context seen
+    ),
+    "ppm": ModelSpec(
+        "PPM order 4: escapes with SEE, exclusion, update exclusion, inheritance",
+        PPM,
+        memory=lambda p: 64 * _alphabet(p),  # and a small table per context seen
+    ),
+    "mix": ModelSpec(
+        "logistic mixing of PPM orders 2 and 5, weights by previous byte (~2x slower)",
+        _mix,
+        memory=_mix_memory,
+        children=lambda p: _mix_specs(p.get("models", [list(m) for m in DEFAULT_MIX])),
+    ),
+    "cm": ModelSpec(
+        "bitwise context mixing of orders 0-4 and 6, word and match models (PAQ-style)",
+        ContextMixing,
+        memory=_cm_memory,
+        bitwise=True,
+        sized=_cm_sized,
+    ),
 }
 
 #: model name -> one-line description
-MODELS: dict[str, str] = {name: desc for name, (desc, _) in _FACTORIES.items()}
+MODELS: dict[str, str] = {name: spec.description for name, spec in SPECS.items()}
 
 #: the best general-purpose model, used when none is named
 DEFAULT_MODEL = "cm"
+
+
+# --- building and checking ------------------------------------------------------------------
+
+
+def _spec(name: Any) -> ModelSpec:
+    spec = SPECS.get(name) if isinstance(name, str) else None
+    if spec is None:
+        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
+    return spec
 
 
 def make_model(name: str, *, input_length: int | None = None, **params: Any) -> Model:
@@ -67,22 +229,112 @@ def make_model(name: str, *, input_length: int | None = None, **params: Any) -> 
     ``input_length``, when known, lets a model size its tables to the input (the sizes it
     chose are in its :meth:`~predcomp.models.base.Model.params`, so a decoder rebuilds the
     same model from those). Raises :class:`ValueError` for an unknown name or parameter.
+    Nothing is checked against limits here: a compressor calls :func:`validate` first.
     """
-    if name not in _FACTORIES:
-        raise ValueError(f"unknown model {name!r}; known models: {', '.join(MODELS)}")
-    if name in _SIZED:
-        params["input_length"] = input_length
+    spec = _spec(name)
+    if spec.sized is not None and input_length is not None:
+        params = spec.sized(params, input_length)
     try:
-        return _FACTORIES[name][1](**params)
+        return spec.build(**params)
     except TypeError as exc:  # an unexpected keyword
         raise ValueError(f"bad parameters for model {name!r}: {exc}") from None
 
 
+def _depth(value: Any) -> int:
+    """How deeply lists and dicts nest in ``value`` (a scalar: 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list | tuple):
+            if level > MAX_DEPTH:
+                return level
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((v, level + 1) for v in children)
+    return deepest
+
+
+def _check_tree(name: Any, params: Any, level: int) -> None:
+    spec = _spec(name)
+    if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+        raise ValueError(f"the parameters of model {name!r} must be a JSON object")
+    known = spec.parameters()
+    for key in params:
+        if key in RESERVED:
+            raise ValueError(f"{key!r} cannot be a model parameter (reserved for the compressor)")
+        if key not in known:
+            raise ValueError(
+                f"model {name!r} has no parameter {key!r} (it has: {', '.join(known) or 'none'})"
+            )
+    if "alphabet_size" in params and params["alphabet_size"] != 256:
+        raise ValueError(
+            f"the compressor codes bytes: model {name!r} needs alphabet_size 256, "
+            f"not {params['alphabet_size']!r}"
+        )
+    if spec.children is not None:
+        if level > 0:
+            raise ValueError(f"a {name} cannot be inside another model")
+        for child, child_params in spec.children(params):
+            if _spec(child).bitwise:  # its byte distribution costs 255 bit predictions a byte
+                raise ValueError(f"a {name} combines byte models; {child!r} predicts bits")
+            _check_tree(child, child_params, level + 1)
+
+
+def model_memory(name: str, params: Mapping[str, Any]) -> int:
+    """The declared upper bound, in bytes, of what building the model allocates.
+
+    Raises :class:`ValueError` for a parameter value the declaration cannot size.
+    """
+    return _OVERHEAD + int(_spec(name).memory(params))
+
+
+def validate(
+    name: str,
+    params: Mapping[str, Any],
+    *,
+    max_memory: int | None = DEFAULT_MAX_MEMORY,
+    input_length: int | None = None,
+) -> int:
+    """Check a described model as a whole before it is built; return its memory bound.
+
+    Refuses (with :class:`ValueError`) an unknown model or parameter name, a parameter named
+    like one of the compressor's arguments (:data:`RESERVED`), parameters nested more than
+    :data:`MAX_DEPTH` deep, an alphabet other than the 256 byte values, a model inside a
+    model inside a model, or a mix of more than its limit of models; and (with
+    :class:`LimitExceededError`) a model whose declared memory exceeds ``max_memory`` bytes
+    (``None``: no limit). ``input_length`` sizes the model as :func:`make_model` would.
+    Parameter *values* are checked by the model's constructor.
+    """
+    spec = _spec(name)
+    if not isinstance(params, Mapping):
+        raise ValueError(f"the parameters of model {name!r} must be a JSON object")
+    params = dict(params)
+    if _depth(params) > MAX_DEPTH:
+        raise ValueError(f"the model parameters nest more than {MAX_DEPTH} levels deep")
+    _check_tree(name, params, 0)
+    if spec.sized is not None and input_length is not None:
+        params = spec.sized(params, input_length)
+    try:
+        memory = model_memory(name, params)
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:  # values the model refuses
+        raise ValueError(f"bad parameters for model {name!r}: {exc}") from None
+    if max_memory is not None and memory > max_memory:
+        raise LimitExceededError(
+            f"model {name!r} with these parameters needs up to {_mib(memory)} of memory, "
+            f"more than the limit of {_mib(max_memory)} (raise it with --max-memory)"
+        )
+    return memory
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB" if n >= 2**20 else f"{n:,} bytes"
+
+
 def name_of(model: Model) -> str:
     """The registry name of ``model`` (for a container header)."""
-    for name, (_, factory) in _FACTORIES.items():
-        if factory is type(model) or (
-            (name, type(model)) in (("mix", Mixer), ("cm", ContextMixing))
-        ):
+    if isinstance(model, Mixer):
+        return "mix"
+    for name, spec in SPECS.items():
+        if spec.build is type(model):
             return name
     raise ValueError(f"{type(model).__name__} is not a registered model")
