@@ -198,3 +198,36 @@ def test_memory_bound_covers_a_full_tree():
     assert used <= memory_bound(5000)
     assert nodes_for(0) == 4096 and nodes_for(10**9) == MAX_NODES
     assert nodes_for(1000, depth=16) == 34_000
+
+
+# ----------------------------------------------------------------------- in the compressor
+
+
+def test_the_compressor_codes_bytes_with_ctw():
+    from predcomp.coding.container import unpack
+    from predcomp.compress import code_length, compress, decompress
+    from predcomp.models.registry import make_model, validate
+
+    text = b"the cat sat on the mat; the cat sat on the hat. " * 8
+    blob = compress(text, "ctw", depth=16)
+    assert decompress(blob) == text
+    # the payload is within a few bytes of the model's own code length, far below the text
+    payload = unpack(blob)[1]
+    assert abs(8 * len(payload) - code_length(text, "ctw", depth=16)) < 8 * 4
+    assert len(payload) < 0.2 * len(text)
+    # the node budget is sized to the input and recorded in the header
+    model = make_model("ctw", input_length=len(text))
+    assert model.max_nodes == max(4096, 2 * 17 * len(text))
+    assert validate("ctw", {}, input_length=100) < validate("ctw", {}, input_length=10**6)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"max_nodes": 10**12}, {"max_nodes": "many"}, {"max_nodes": True}, {"depth": 10**6}],
+)
+def test_hostile_parameters_are_refused_before_building(params):
+    from predcomp.models.registry import validate
+
+    with pytest.raises(ValueError):
+        validate("ctw", params, max_memory=None)
+        CTW(**params)  # reached only if validate let it through

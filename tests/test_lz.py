@@ -118,3 +118,24 @@ def test_memory_bound_covers_a_full_tree():
     assert len(model.children) == 3000  # full
     assert used <= memory_bound(3000)
     assert nodes_for(0) == 1024 and nodes_for(10**9) == MAX_NODES and nodes_for(5000) == 5001
+
+
+# ----------------------------------------------------------------------- in the compressor
+
+
+def test_the_compressor_codes_bytes_with_lz78():
+    from predcomp.coding.container import unpack
+    from predcomp.compress import compress, decompress
+    from predcomp.models.registry import make_model, validate
+
+    text = b"abracadabra, abracadabra, abracadabra! " * 100
+    blob = compress(text, "lz78")
+    assert decompress(blob) == text
+    # it learns, slowly: the longer the repetitive text, the fewer bits per byte
+    ratios = [len(unpack(compress(text * k, "lz78"))[1]) / (k * len(text)) for k in (1, 2)]
+    assert ratios[1] < ratios[0] < 0.6
+    assert make_model("lz78", input_length=len(text)).max_nodes == max(1024, len(text) + 1)
+    assert validate("lz78", {}, input_length=10) < validate("lz78", {}, input_length=10**6)
+    for bad in ({"max_nodes": 10**12}, {"max_nodes": 0}, {"max_nodes": 2.5}):
+        with pytest.raises(ValueError):
+            validate("lz78", bad, max_memory=None)
