@@ -412,3 +412,72 @@ def test_stationary_distribution_with_a_transient_state():
     pi = info.stationary_distribution(P)
     np.testing.assert_allclose(pi, [0.0, 0.6 / 1.4, 0.8 / 1.4], atol=1e-12)
     np.testing.assert_allclose(pi @ np.array(P), pi, atol=1e-12)
+
+
+def test_markov_entropy_rate_of_an_order_2_table():
+    # next symbol = XOR of the previous two, flipped with probability eps: rate h(eps)
+    eps = 0.2
+    P = np.zeros((4, 2))
+    for c in range(4):
+        P[c, (c // 2) ^ (c % 2)] = 1 - eps
+        P[c, 1 - ((c // 2) ^ (c % 2))] = eps
+    assert info.markov_entropy_rate(P, order=2) == pytest.approx(info.binary_entropy(eps))
+    T = info.context_transition_matrix(P, order=2)
+    np.testing.assert_allclose(T.sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="shape"):
+        info.markov_entropy_rate(P, order=1)
+    with pytest.raises(ValueError, match="order"):
+        info.markov_entropy_rate(P, order=0)
+
+
+def test_as_distribution_is_the_public_validator():
+    np.testing.assert_array_equal(info.as_distribution([0.25, 0.75]), [0.25, 0.75])
+    for bad in ([0.5, 0.6], [-0.1, 1.1], [np.nan, 1.0], [[0.5, 0.5]]):
+        with pytest.raises(ValueError):
+            info.as_distribution(bad)
+
+
+# ------------------------------------------------------------------ Fano and the guessing game
+
+
+def test_fano_bound_is_below_the_bayes_error_and_tight_for_its_extremal_channel():
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        a = int(rng.integers(2, 9))
+        pxy = rng.dirichlet(np.full(a * 3, 0.4)).reshape(3, a)  # rows: Y (3 values), cols: X
+        bayes_error = 1 - pxy.max(axis=1).sum()  # guess the most probable X for each Y
+        h = info.conditional_entropy(pxy)  # H(X | Y)
+        assert info.fano_error_bound(h, a) <= bayes_error + 1e-9
+        assert h <= info.fano_entropy(bayes_error, a) + 1e-9
+    # equality: right with probability 1 - e, otherwise uniform over the other a - 1 symbols
+    a, e = 5, 0.3
+    row = np.full(a, e / (a - 1))
+    row[0] = 1 - e
+    assert info.entropy(row) == pytest.approx(info.fano_entropy(e, a))
+    assert info.fano_error_bound(info.entropy(row), a) == pytest.approx(e)
+    assert info.fano_error_bound(0.0, a) == 0.0
+    assert info.fano_error_bound(10.0, a) == pytest.approx(1 - 1 / a)
+    with pytest.raises(ValueError):
+        info.fano_entropy(1.5, 4)
+    with pytest.raises(ValueError):
+        info.fano_entropy(0.1, 1)
+
+
+def test_guessing_bounds_bracket_the_entropy_of_an_iid_source():
+    rng = np.random.default_rng(8)
+    for _ in range(20):
+        a = int(rng.integers(2, 12))
+        p = rng.dirichlet(np.full(a, 0.7))
+        x = rng.choice(a, size=200_000, p=p)
+        rank_of = np.empty(a, dtype=int)
+        rank_of[np.argsort(-p, kind="stable")] = np.arange(1, a + 1)
+        lower, upper = info.guessing_bounds(rank_of[x], a)
+        h = info.entropy(p)
+        assert lower - 0.01 <= h <= upper + 0.01
+        # any other guessing order keeps the upper bound (the ranks recode x one to one)
+        shuffled = rng.permutation(a) + 1
+        _, upper_any = info.guessing_bounds(shuffled[x], a)
+        assert h <= upper_any + 0.01
+    assert info.guessing_bounds(np.array([1, 1, 1]), 4) == (0.0, 0.0)
+    with pytest.raises(ValueError):
+        info.guessing_bounds(np.array([0, 1]), 4)

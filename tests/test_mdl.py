@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from predcomp import data, mdl, ngram
+from predcomp import data, mdl
 from predcomp.coding.prefix import elias_delta_length
+from predcomp.models import counts as counting
 
 
 def brute_ml_bits(seq: list[int], a: int) -> float:
@@ -82,7 +83,7 @@ def test_ml_code_length_is_the_best_fixed_distribution_by_search():
 def test_dirichlet_mixture_equals_the_sequential_product(seq, alpha):
     counts = [seq.count(s) for s in range(4)]
     s = np.array(seq, dtype=np.int64)
-    sequential = ngram.sequential_code_length(s, 0, 4, alpha=alpha) if seq else 0.0
+    sequential = counting.sequential_code_length(s, 0, 4, alpha=alpha) if seq else 0.0
     assert mdl.dirichlet_mixture_code_length(counts, alpha) == pytest.approx(sequential, abs=1e-9)
 
 
@@ -272,28 +273,6 @@ def test_two_part_multinomial_is_stick_breaking():
 # --------------------------------------------------------------------------- Markov order
 
 
-def test_markov_counts_against_a_loop():
-    rng = np.random.default_rng(1)
-    seq = rng.integers(0, 3, size=200)
-    for order, start in ((0, 0), (1, 1), (2, 4), (3, 3)):
-        got = mdl.markov_counts(seq, order, 3, start=start)
-        table: dict[tuple, np.ndarray] = {}
-        for t in range(start, len(seq)):
-            ctx = tuple(seq[t - order : t])
-            table.setdefault(ctx, np.zeros(3))[seq[t]] += 1
-        want = np.array([table[c] for c in sorted(table)])
-        # contexts are in increasing id order; compare as multisets of rows
-        assert sorted(map(tuple, got)) == sorted(map(tuple, want))
-        assert got.sum() == len(seq) - start
-    with pytest.raises(ValueError):
-        mdl.markov_counts(seq, 3, 3, start=-1)
-    # from the start, the first symbols have their own (shorter) contexts: the KT mixture of
-    # all rows is the adaptive model's prequential code length of the whole sequence
-    rows = mdl.markov_counts(seq, 2, 3, start=0)
-    assert rows.sum() == len(seq)
-    assert mdl.kt_code_length(rows) == pytest.approx(ngram.sequential_code_length(seq, 2, 3))
-
-
 def test_markov_bayes_criterion_is_the_prequential_kt_code():
     rng = np.random.default_rng(2)
     seq = rng.integers(0, 2, size=300)
@@ -301,8 +280,8 @@ def test_markov_bayes_criterion_is_the_prequential_kt_code():
         lengths = mdl.markov_code_lengths(seq, order, 2, start=order)
         # the KT mixture per context = the adaptive order-k KT model's prequential length on
         # the symbols from position `order` on (their contexts are complete)
-        p = ngram.sequential_probabilities(seq, order, 2, alpha=0.5)
-        # ngram counts the first `order` symbols under shorter contexts, which never recur
+        p = counting.sequential_probabilities(seq, order, 2, alpha=0.5)
+        # the first `order` symbols are counted under shorter contexts, which never recur
         # as full contexts, so their predictions do not affect the later ones
         prequential = float(-np.log2(p[order:]).sum())
         assert lengths["bayes"] - mdl.integer_code_length(order + 1) == pytest.approx(prequential)
@@ -312,7 +291,7 @@ def test_markov_criteria_against_their_definitions():
     rng = np.random.default_rng(3)
     seq = rng.integers(0, 3, size=500)
     lengths = mdl.markov_code_lengths(seq, 1, 3, start=2)
-    counts = mdl.markov_counts(seq, 1, 3, start=2)
+    counts = counting.count_table(seq, 1, 3, start=2)
     ml, n, k = mdl.ml_code_length(counts), 498, 3 * 2
     assert lengths["bic"] == pytest.approx(ml + k / 2 * math.log2(n))
     assert lengths["aic"] == pytest.approx(ml + k / math.log(2))
@@ -332,7 +311,7 @@ def test_mdl_finds_the_order_of_a_markov_source():
 def test_memorizing_orders_cost_more_in_total():
     seq = data.MarkovSource(data.random_transition_matrix(2, 1, 0.5, seed=4)).sample(2000, seed=0)
     lengths = [mdl.markov_code_lengths(seq, k, 2, start=10)["two-part"] for k in range(11)]
-    ml = [mdl.ml_code_length(mdl.markov_counts(seq, k, 2, start=10)) for k in range(11)]
+    ml = [mdl.ml_code_length(counting.count_table(seq, k, 2, start=10)) for k in range(11)]
     assert int(np.argmin(lengths)) == 1
     assert all(b <= a + 1e-9 for a, b in itertools.pairwise(ml))  # the fit only improves
     assert lengths[10] > lengths[1] + 500  # but the description grows

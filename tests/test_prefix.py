@@ -21,11 +21,13 @@ from predcomp.coding.prefix import (
     elias_gamma_decode,
     elias_gamma_length,
     expected_length,
+    gallager_bound,
     huffman_code_lengths,
     huffman_tree,
     is_prefix_free,
     kraft_sum,
     shannon_code_lengths,
+    shannon_fano_elias_code,
 )
 
 
@@ -217,3 +219,57 @@ def test_elias_rejects_bad_input():
         elias_delta_decode("0110")
     with pytest.raises(ValueError):
         elias_gamma_decode("012")
+
+
+# ----------------------------------------------------------------- Shannon–Fano–Elias, Gallager
+
+
+def test_shannon_fano_elias_matches_cover_and_thomas():
+    # Cover & Thomas, Elements of Information Theory, 2nd ed., Section 5.9, first example
+    assert shannon_fano_elias_code([0.25, 0.5, 0.125, 0.125]) == ["001", "10", "1101", "1111"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(1e-6, 1.0), min_size=1, max_size=40))
+def test_shannon_fano_elias_is_prefix_free_within_two_bits(weights):
+    p = np.array(weights) / sum(weights)
+    words = shannon_fano_elias_code(p)
+    lengths = [len(w) for w in words]
+    assert len(words) == 1 or is_prefix_free(words)
+    # the length is ceil(log2 1/p) + 1, computed without rounding trouble at powers of two
+    for w, q in zip(words, p, strict=True):
+        assert len(w) in (math.ceil(-math.log2(q)) + 1, math.ceil(-math.log2(q) - 1e-12) + 1)
+    h = float(-(p * np.log2(p)).sum())
+    assert h <= expected_length(p, lengths) < h + 2 + 1e-9
+    # every codeword's dyadic interval lies inside its symbol's slice of [0, 1)
+    edges = np.concatenate([[0.0], np.cumsum(p)])
+    for i, w in enumerate(words):
+        low = int(w, 2) / 2 ** len(w)
+        assert edges[i] - 1e-12 <= low and low + 2.0 ** -len(w) <= edges[i + 1] + 1e-12
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(1e-4, 1.0), min_size=2, max_size=30))
+def test_huffman_redundancy_is_within_gallager_bound(weights):
+    p = np.array(weights) / sum(weights)
+    h = float(-(p * np.log2(p)).sum())
+    redundancy = expected_length(p, huffman_code_lengths(p)) - h
+    assert -1e-9 <= redundancy <= min(1.0, gallager_bound(p)) + 1e-9
+
+
+def test_gallager_bound_is_nearly_tight_for_a_skewed_coin():
+    # (1 - e, e): Huffman spends one bit, the entropy tends to 0, the bound to 1 + 0.086
+    p = [0.999, 0.001]
+    h = -sum(q * math.log2(q) for q in p)
+    assert 1 - h == pytest.approx(0.9886, abs=1e-3)
+    assert gallager_bound(p) == pytest.approx(0.999 + 0.0861, abs=1e-4)
+
+
+def test_shannon_fano_elias_is_exact_with_fractions():
+    p = [Fraction(1, 3), Fraction(1, 3), Fraction(1, 6), Fraction(1, 6)]
+    words = shannon_fano_elias_code(p)
+    low = Fraction(0)
+    for w, q in zip(words, p, strict=True):
+        start = Fraction(int(w, 2), 2 ** len(w))
+        assert low <= start and start + Fraction(1, 2 ** len(w)) <= low + q
+        low += q

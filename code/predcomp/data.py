@@ -42,12 +42,10 @@ __all__ = [
     "corpus_path",
     "data_dir",
     "fetch",
-    "iid_entropy_rate",
     "iid_source",
     "import_file",
     "load_bytes",
     "load_text",
-    "markov_entropy_rate",
     "markov_source",
     "random_transition_matrix",
     "sha256_of",
@@ -241,7 +239,7 @@ class IIDSource:
     """Independent draws from a fixed distribution ``p`` over ``0 .. len(p) - 1``."""
 
     def __init__(self, p: ArrayLike) -> None:
-        self.p = info._as_distribution(p)
+        self.p = info.as_distribution(p)
         self.alphabet_size = len(self.p)
 
     def entropy_rate(self, base: float = 2.0) -> float:
@@ -268,44 +266,25 @@ class MarkovSource:
     """
 
     def __init__(self, P: ArrayLike, order: int = 1) -> None:
-        if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-            raise ValueError(f"order must be a positive integer, got {order!r}")
-        P = np.asarray(P, dtype=np.float64)
-        if P.ndim != 2 or P.shape[1] < 1:
-            raise ValueError(f"P must be a 2-D array of shape (a**order, a), got {P.shape}")
-        a = P.shape[1]
-        if P.shape[0] != a**order:
-            raise ValueError(
-                f"an order-{order} source over {a} symbols needs P of shape ({a**order}, {a}), "
-                f"got {P.shape}"
-            )
-        if a**order > 4096:
-            raise ValueError("too many contexts (a**order > 4096) for an exact entropy rate")
-        for row in range(P.shape[0]):
-            info._as_distribution(P[row], name=f"row {row} of P")
-        self.P = P
+        # info validates the table (shape (a**order, a), every row a distribution, at most
+        # info.MAX_CONTEXTS contexts) while building the equivalent chain on contexts.
+        self._T = info.context_transition_matrix(P, order)
+        self.P = np.asarray(P, dtype=np.float64)
         self.order = int(order)
-        self.alphabet_size = a
-        self._pi = info.stationary_distribution(self.context_transition_matrix())
+        self.alphabet_size = self.P.shape[1]
+        self._pi = info.stationary_distribution(self._T)
 
     def context_transition_matrix(self) -> np.ndarray:
         """The order-1 chain on contexts (``a**k`` states) equivalent to this source."""
-        a, k = self.alphabet_size, self.order
-        m = a**k
-        T = np.zeros((m, m))
-        for c in range(m):
-            shifted = (c * a) % m  # drop the oldest symbol, make room for the new one
-            T[c, shifted : shifted + a] = self.P[c]
-        return T
+        return self._T.copy()
 
     def stationary_contexts(self) -> np.ndarray:
         """Stationary probability of each context (length ``a**k``)."""
         return self._pi.copy()
 
     def entropy_rate(self, base: float = 2.0) -> float:
-        """Exact entropy rate ``sum_c pi(c) H(P[c])``."""
-        rows = np.array([info.entropy(row, base=base) for row in self.P])
-        return float(self._pi @ rows) + 0.0
+        """Exact entropy rate ``sum_c pi(c) H(P[c])`` (see :func:`info.markov_entropy_rate`)."""
+        return info.markov_entropy_rate(self.P, self.order, base=base)
 
     def sample(self, n: int, seed: int | np.random.Generator | None = 0) -> np.ndarray:
         """``n`` symbols (stationary from the first one) as an int64 array."""
@@ -361,16 +340,6 @@ class MarkovSource:
 
     def __repr__(self) -> str:
         return f"MarkovSource(order={self.order}, alphabet_size={self.alphabet_size})"
-
-
-def iid_entropy_rate(p: ArrayLike, base: float = 2.0) -> float:
-    """Exact entropy per symbol of an i.i.d. source with distribution ``p``."""
-    return IIDSource(p).entropy_rate(base=base)
-
-
-def markov_entropy_rate(P: ArrayLike, order: int = 1, base: float = 2.0) -> float:
-    """Exact entropy rate of the order-``order`` Markov source with table ``P``."""
-    return MarkovSource(P, order=order).entropy_rate(base=base)
 
 
 def iid_source(p: ArrayLike, n: int, seed: int | np.random.Generator | None = 0) -> np.ndarray:

@@ -28,16 +28,23 @@ from numpy.typing import ArrayLike
 
 #: absolute tolerance on "sums to 1"
 ATOL = 1e-9
+#: the most contexts an exact Markov entropy rate is computed for (a dense a**k x a**k chain)
+MAX_CONTEXTS = 4096
 
 __all__ = [
     "ATOL",
+    "as_distribution",
     "binary_entropy",
     "block_entropy",
     "conditional_entropy",
     "conditional_entropy_estimate",
+    "context_transition_matrix",
     "cross_entropy",
     "entropy",
     "entropy_from_counts",
+    "fano_entropy",
+    "fano_error_bound",
+    "guessing_bounds",
     "joint_entropy",
     "kl_divergence",
     "markov_entropy_rate",
@@ -61,8 +68,12 @@ def _check_base(base: float) -> float:
     return base
 
 
-def _as_distribution(p: ArrayLike, name: str = "p", ndim: int = 1) -> np.ndarray:
-    """Return ``p`` as a float64 array after checking that it is a probability distribution."""
+def as_distribution(p: ArrayLike, name: str = "p", ndim: int = 1) -> np.ndarray:
+    """Return ``p`` as a float64 array after checking that it is a probability distribution.
+
+    Negative entries, NaN or infinite values, the wrong number of dimensions, or a sum that is
+    not 1 (within :data:`ATOL`) raise :class:`ValueError` with a message saying which.
+    """
     arr = np.asarray(p, dtype=np.float64)
     if arr.ndim != ndim:
         kind = "a 1-D probability vector" if ndim == 1 else "a 2-D joint distribution"
@@ -109,7 +120,7 @@ def self_information(p: ArrayLike, base: float = 2.0) -> np.ndarray | float:
 def entropy(p: ArrayLike, base: float = 2.0) -> float:
     """Shannon entropy ``H(p) = -sum_x p(x) log p(x)``."""
     base = _check_base(base)
-    p = _as_distribution(p)
+    p = as_distribution(p)
     return float(-_xlogy(p, p, base).sum()) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
@@ -127,14 +138,14 @@ def joint_entropy(pxy: ArrayLike, base: float = 2.0) -> float:
     """Joint entropy ``H(X, Y)`` of a joint distribution (any shape; rows index X)."""
     base = _check_base(base)
     arr = np.asarray(pxy, dtype=np.float64)
-    arr = _as_distribution(arr, "pxy", ndim=arr.ndim if arr.ndim >= 1 else 1)
+    arr = as_distribution(arr, "pxy", ndim=arr.ndim if arr.ndim >= 1 else 1)
     return float(-_xlogy(arr, arr, base).sum()) + 0.0
 
 
 def conditional_entropy(pxy: ArrayLike, base: float = 2.0) -> float:
     """Conditional entropy ``H(Y | X) = -sum p(x, y) log p(y | x)``; rows of ``pxy`` index X."""
     base = _check_base(base)
-    pxy = _as_distribution(pxy, "pxy", ndim=2)
+    pxy = as_distribution(pxy, "pxy", ndim=2)
     px = pxy.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         py_given_x = np.where(px > 0, pxy / np.where(px > 0, px, 1.0), 0.0)
@@ -144,8 +155,8 @@ def conditional_entropy(pxy: ArrayLike, base: float = 2.0) -> float:
 def _check_pair(p: ArrayLike, q: ArrayLike, base: float) -> tuple[float, np.ndarray, np.ndarray]:
     """Validate a base and two distributions over the same outcomes."""
     base = _check_base(base)
-    p = _as_distribution(p, "p")
-    q = _as_distribution(q, "q")
+    p = as_distribution(p, "p")
+    q = as_distribution(q, "q")
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
     return base, p, q
@@ -179,13 +190,82 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, base: float = 2.0) -> float:
 def mutual_information(pxy: ArrayLike, base: float = 2.0) -> float:
     """Mutual information ``I(X; Y) = KL(p(x, y) || p(x) p(y))`` (>= 0); rows index X."""
     base = _check_base(base)
-    pxy = _as_distribution(pxy, "pxy", ndim=2)
+    pxy = as_distribution(pxy, "pxy", ndim=2)
     # log p(x) + log p(y) rather than log(p(x) p(y)): the product can underflow to 0.
     rows, cols = np.nonzero(pxy > 0)
     v = pxy[rows, cols]
     log_prod = _log(pxy.sum(axis=1)[rows], base) + _log(pxy.sum(axis=0)[cols], base)
     i = float(np.sum(v * (_log(v, base) - log_prod)))
     return max(i, 0.0)
+
+
+# --------------------------------------------------------------------------- prediction errors
+
+
+def fano_entropy(error: float, alphabet_size: int, base: float = 2.0) -> float:
+    """Fano's bound ``h(Pe) + Pe log(A - 1)`` on ``H(X | Y)`` for a guess of error ``Pe``.
+
+    Any guess of ``X`` from ``Y`` that is wrong with probability ``Pe`` leaves at most this much
+    uncertainty: ``H(X | Y) <= h(Pe) + Pe log(A - 1)`` over an alphabet of ``A`` symbols.
+    """
+    base = _check_base(base)
+    if not 0 <= error <= 1:
+        raise ValueError(f"an error probability must be in [0, 1], got {error!r}")
+    if isinstance(alphabet_size, bool) or not isinstance(alphabet_size, int | np.integer):
+        raise ValueError(f"alphabet_size must be an integer, got {alphabet_size!r}")
+    if alphabet_size < 2:
+        raise ValueError(f"Fano's inequality needs at least 2 symbols, got {alphabet_size}")
+    wrong = error * math.log(alphabet_size - 1) / math.log(base) if error > 0 else 0.0
+    return float(binary_entropy(error, base)) + wrong
+
+
+def fano_error_bound(conditional_entropy: float, alphabet_size: int, base: float = 2.0) -> float:
+    """The smallest error probability Fano's inequality allows when ``H(X | Y)`` is given.
+
+    Solves ``h(Pe) + Pe log(A - 1) = H(X | Y)`` for ``Pe`` in ``[0, 1 - 1/A]``, where the left
+    side increases from 0 to ``log A``: no predictor of ``X`` from ``Y`` can be wrong less often.
+    """
+    if not conditional_entropy >= 0:
+        raise ValueError(f"an entropy must be >= 0, got {conditional_entropy!r}")
+    top = 1 - 1 / alphabet_size
+    if conditional_entropy >= fano_entropy(top, alphabet_size, base):
+        return top
+    if conditional_entropy == 0:
+        return 0.0
+    low, high = 0.0, top
+    for _ in range(100):  # bisection: 100 halvings reach float precision
+        mid = (low + high) / 2
+        if fano_entropy(mid, alphabet_size, base) < conditional_entropy:
+            low = mid
+        else:
+            high = mid
+    return high
+
+
+def guessing_bounds(ranks: ArrayLike, alphabet_size: int, base: float = 2.0) -> tuple[float, float]:
+    """Shannon's (1951) bounds on the entropy from the ranks of guesses.
+
+    ``ranks`` are the positions (1 = first guess) at which a predictor that guesses the next
+    symbol in order of decreasing probability found the actual one. With ``q_i`` the frequency
+    of rank ``i``, Shannon's bounds on the conditional entropy of the text are
+
+    ``sum_i i (q_i - q_{i+1}) log i  <=  H  <=  -sum_i q_i log q_i``.
+
+    The upper bound holds for *any* guessing order (the ranks are an invertible recoding of the
+    text given its context, so they cannot carry less information); the lower bound assumes
+    that the guesser ranks by the true conditional probabilities.
+    """
+    base = _check_base(base)
+    r = np.asarray(ranks)
+    if r.ndim != 1 or r.size == 0 or r.dtype.kind not in "iu":
+        raise ValueError("ranks must be a non-empty 1-D array of integers")
+    if r.min() < 1 or r.max() > alphabet_size:
+        raise ValueError(f"ranks must lie in 1..{alphabet_size}")
+    q = np.bincount(r, minlength=alphabet_size + 2)[1:].astype(np.float64) / r.size  # q_1..q_{A+1}
+    upper = float(-_xlogy(q, q, base).sum()) + 0.0
+    i = np.arange(1, alphabet_size + 1)
+    lower = float(np.sum(i * (q[:-1] - q[1:]) * np.log(i) / math.log(base))) + 0.0
+    return lower, upper
 
 
 # --------------------------------------------------------------------------- Markov chains
@@ -227,11 +307,48 @@ def stationary_distribution(P: ArrayLike) -> np.ndarray:
     return pi / pi.sum()
 
 
-def markov_entropy_rate(P: ArrayLike, base: float = 2.0) -> float:
-    """Entropy rate ``H = -sum_i pi_i sum_j P_ij log P_ij`` of a stationary Markov chain."""
+def context_transition_matrix(P: ArrayLike, order: int = 1) -> np.ndarray:
+    """The first-order chain on contexts equivalent to an order-``order`` Markov table ``P``.
+
+    ``P`` has shape ``(a**order, a)``: row ``c`` is the distribution of the next symbol after
+    the context ``c``, the last ``order`` symbols read as a base-``a`` number with the most
+    recent symbol least significant. The result, of shape ``(a**order, a**order)``, moves from
+    context ``c`` to context ``(c * a + x) mod a**order`` with probability ``P[c, x]``.
+    """
+    if isinstance(order, bool) or not isinstance(order, int | np.integer) or order < 1:
+        raise ValueError(f"order must be a positive integer, got {order!r}")
+    P = np.asarray(P, dtype=np.float64)
+    if P.ndim != 2 or P.shape[1] < 1:
+        raise ValueError(f"P must be a 2-D array of shape (a**order, a), got {P.shape}")
+    a = P.shape[1]
+    if a**order > MAX_CONTEXTS:
+        raise ValueError(f"too many contexts ({a}**{order} > {MAX_CONTEXTS})")
+    m = a**order
+    if P.shape[0] != m:
+        raise ValueError(
+            f"an order-{order} source over {a} symbols needs P of shape ({m}, {a}), got {P.shape}"
+        )
+    for row in range(m):
+        as_distribution(P[row], name=f"row {row} of P")
+    if order == 1:
+        return P.copy()
+    T = np.zeros((m, m))
+    for c in range(m):
+        shifted = (c * a) % m  # drop the oldest symbol, make room for the new one
+        T[c, shifted : shifted + a] = P[c]
+    return T
+
+
+def markov_entropy_rate(P: ArrayLike, order: int = 1, base: float = 2.0) -> float:
+    """Entropy rate ``H = sum_c pi(c) H(P[c])`` of a stationary order-``order`` Markov source.
+
+    For ``order = 1``, ``P`` is a transition matrix and this is
+    ``-sum_i pi_i sum_j P_ij log P_ij``; for higher orders ``P`` is the table of
+    :func:`context_transition_matrix` and ``pi`` the stationary distribution of contexts.
+    """
     base = _check_base(base)
-    P = _as_transition_matrix(P)
-    pi = stationary_distribution(P)
+    P = np.asarray(P, dtype=np.float64)
+    pi = stationary_distribution(context_transition_matrix(P, order))
     row_entropies = -_xlogy(P, P, base).sum(axis=1)
     return float(pi @ row_entropies) + 0.0
 
@@ -293,23 +410,17 @@ def _symbol_codes(seq: Sequence[Any] | np.ndarray | str | bytes) -> tuple[np.nda
     return codes.astype(np.int64).ravel(), len(alphabet)
 
 
-def _gram_ids(codes: np.ndarray, a: int, n: int, positions: int) -> np.ndarray:
-    """One integer per n-gram starting at ``0 .. positions - 1``; equal ids iff equal n-grams.
+def _ngram_ids(codes: np.ndarray, a: int, n: int) -> np.ndarray:
+    """One integer per n-gram ``codes[t - n + 1 .. t]``, for ``t = n - 1 .. len - 1``.
 
-    Every id has the form ``prefix_id * a + last_symbol``, where ``prefix_id`` identifies the
-    first ``n - 1`` symbols in the same way; so ``id // a`` groups n-grams by their prefix.
-    When the base-``a`` numbers would overflow int64 the prefixes are renumbered on the way.
+    Equal ids iff equal n-grams, and ``id // a`` identifies the first ``n - 1`` symbols (the
+    context). The contexts are numbered by the book's one n-gram counter.
     """
-    ids = np.zeros(positions, dtype=np.int64)
-    top = 0  # an upper bound on ids
-    for j in range(n):
-        if (top + 1) * a >= 2**62:  # renumber before the ids could overflow
-            _, ids = np.unique(ids, return_inverse=True)
-            ids = ids.astype(np.int64).ravel()
-            top = int(ids.max(initial=0))
-        ids = ids * a + codes[j : j + positions]
-        top = top * a + a - 1
-    return ids
+    # Imported here: predcomp.models loads every model, which the entropy functions do not need.
+    from predcomp.models.counts import context_ids
+
+    ctx = context_ids(codes, n - 1, max(a, 1))[n - 1 :]
+    return ctx * a + codes[n - 1 :]
 
 
 def block_entropy(
@@ -330,7 +441,7 @@ def block_entropy(
         return 0.0
     if len(codes) < n:
         raise ValueError(f"a sequence of length {len(codes)} has no {n}-grams")
-    _, counts = np.unique(_gram_ids(codes, a, n, len(codes) - n + 1), return_counts=True)
+    _, counts = np.unique(_ngram_ids(codes, a, n), return_counts=True)
     return entropy_from_counts(counts, base=base, miller_madow=miller_madow)
 
 
@@ -354,9 +465,9 @@ def conditional_entropy_estimate(
     positions = len(codes) - order
     if positions < 1:
         raise ValueError(f"a sequence of length {len(codes)} is too short for order {order}")
-    # One sort: the context of each distinct (order+1)-gram is its id // a (see _gram_ids),
+    # One sort: the context of each distinct (order+1)-gram is its id // a (see _ngram_ids),
     # and sorted ids keep each context's n-grams together.
-    uniq, joint_counts = np.unique(_gram_ids(codes, a, order + 1, positions), return_counts=True)
+    uniq, joint_counts = np.unique(_ngram_ids(codes, a, order + 1), return_counts=True)
     ctx = uniq // a
     context_counts = np.add.reduceat(joint_counts, np.flatnonzero(np.r_[True, ctx[1:] != ctx[:-1]]))
     h_joint = entropy_from_counts(joint_counts, base=base)

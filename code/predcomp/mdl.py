@@ -21,7 +21,7 @@ wins (Rissanen 1978). Four ways of paying for not knowing the parameters:
   mixture code; :func:`prequential_mlp` does it for a small neural network trained online
   (Blier and Ollivier 2018) and :func:`two_part_mlp` gives the same network's two-part code.
 
-Order and degree selection: :func:`markov_counts`, :func:`markov_code_lengths` (all criteria
+Order and degree selection: :func:`markov_code_lengths` (all criteria
 for one order, including AIC and BIC in bits) and :func:`polynomial_code_length`.
 """
 
@@ -34,8 +34,8 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import ArrayLike
 
-from predcomp import ngram
 from predcomp.coding.prefix import elias_delta_length, elias_gamma_length
+from predcomp.models import counts as counting
 
 __all__ = [
     "CRITERIA",
@@ -49,7 +49,6 @@ __all__ = [
     "kt_code_length",
     "log_star",
     "markov_code_lengths",
-    "markov_counts",
     "ml_code_length",
     "nml_code_length",
     "nml_regret_asymptotic",
@@ -158,27 +157,15 @@ def dirichlet_mixture_code_length(
     """``-log2`` of the Dirichlet(``alpha``) mixture of multinomials at these counts, in bits.
 
     ``q(x) = Γ(Aα) / Γ(α)^A · Π_a Γ(n_a + α) / Γ(n + Aα)``, which depends on the data only
-    through the counts. It equals the product of the sequential add-``alpha`` predictions
-    ``(n_a + α) / (t + Aα)`` in any order: ``alpha = 1/2`` is the KT estimator, ``alpha = 1``
-    Laplace's rule. A 2-D array is one mixture per row (per context), lengths added (or, with
-    ``total=False``, one length per row).
+    through the counts. It is the same number as the product of the sequential add-``alpha``
+    predictions ``(n_a + α) / (t + Aα)`` in any order, which is why it is computed by the
+    counting models' :func:`~predcomp.models.counts.additive_code_length`: ``alpha = 1/2`` is
+    the KT estimator, ``alpha = 1`` Laplace's rule. A 2-D array is one mixture per row (per
+    context), lengths added (or, with ``total=False``, one length per row).
     """
-    if not alpha > 0:
-        raise ValueError(f"alpha must be positive, got {alpha!r}")
     c = _counts(counts)
-    c2 = c.reshape(-1, c.shape[-1]) if c.ndim > 1 else c[None, :]
-    a = c2.shape[1]
-    lg = np.vectorize(math.lgamma, otypes=[float])
-    n = c2.sum(axis=1)
-    log_q = (
-        math.lgamma(a * alpha)
-        - a * math.lgamma(alpha)
-        + lg(c2 + alpha).sum(axis=1)
-        - lg(n + a * alpha)
-    )
-    if not total:
-        return -log_q / LN2 + 0.0
-    return float(-log_q.sum() / LN2) + 0.0
+    rows = counting.additive_code_length(c.reshape(-1, c.shape[-1]) if c.ndim > 1 else c, alpha)
+    return rows + 0.0 if not total else float(rows.sum()) + 0.0
 
 
 def kt_code_length(counts: ArrayLike, total: bool = True) -> float | np.ndarray:
@@ -373,32 +360,6 @@ def two_part_multinomial(counts: ArrayLike, unseen_rows: int = 0) -> float:
 # =========================================================================== Markov order
 
 
-def markov_counts(
-    seq: ArrayLike, order: int, alphabet_size: int, start: int | None = None
-) -> np.ndarray:
-    """Counts ``(contexts seen, A)`` of each symbol after each order-``order`` context.
-
-    Only positions ``t >= start`` are counted (default ``start = order``), so that models of
-    different orders can be scored on the same symbols (condition all of them on the first
-    ``start`` symbols). With ``start < order`` the first symbols are counted under their
-    shorter, start-padded contexts, each its own row, as the adaptive model of
-    :func:`predcomp.ngram.sequential_probabilities` predicts them. Rows are the contexts that
-    occur, in increasing context id.
-    """
-    s = np.asarray(seq)
-    start = order if start is None else int(start)
-    if start < 0:
-        raise ValueError(f"start must be non-negative, got {start}")
-    ctx = ngram.context_ids(s, order, alphabet_size)[start:]
-    sym = s[start:].astype(np.int64)
-    if ctx.size == 0:
-        return np.zeros((0, alphabet_size))
-    uniq, inv = np.unique(ctx, return_inverse=True)
-    out = np.zeros((uniq.size, alphabet_size))
-    np.add.at(out, (inv.ravel(), sym), 1)
-    return out
-
-
 def aic_bits(ml_bits: float, k: int) -> float:
     """Akaike's criterion in bits: ``-log2 L + k log2 e`` (AIC / (2 ln 2))."""
     return ml_bits + k / LN2
@@ -418,7 +379,8 @@ def markov_code_lengths(
 ) -> dict[str, float]:
     """Every criterion of :data:`CRITERIA` for an order-``order`` Markov model, in bits.
 
-    The symbols from ``start`` on are coded given the ones before (see :func:`markov_counts`).
+    The symbols from ``start`` on (default: ``order``) are coded given the ones before
+    (:func:`predcomp.models.counts.count_table`).
 
     * ``two-part``: the order (Elias delta of ``order + 1``), then every context's parameters
       with :func:`two_part_multinomial` (a context that never occurs still costs a few bits
@@ -430,7 +392,7 @@ def markov_code_lengths(
       ``k = A**order (A - 1)`` free parameters.
     """
     a = int(alphabet_size)
-    counts = markov_counts(seq, order, a, start)
+    counts = counting.count_table(seq, order, a, start=order if start is None else start)
     n = int(counts.sum())
     k = a**order * (a - 1)
     unseen = max(0, a**order - counts.shape[0])

@@ -4,7 +4,10 @@ A prefix code maps each symbol to a bit string (its *codeword*) so that no codew
 beginning of another; a stream of codewords can then be split up as it is read. Codeword
 lengths ``l_i`` of a binary prefix code satisfy Kraft's inequality ``sum 2**-l_i <= 1``, and any
 lengths that satisfy it belong to some prefix code (:func:`canonical_codewords` builds one).
-Huffman's algorithm finds the lengths with the smallest expected length.
+Huffman's algorithm finds the lengths with the smallest expected length; Gallager (1978) bounded
+its redundancy by the largest probability (:func:`gallager_bound`). The Shannon–Fano–Elias code
+(:func:`shannon_fano_elias_code`) names each symbol by the midpoint of its slice of ``[0, 1)``:
+the construction that arithmetic coding applies to a whole message.
 
 Codes for the positive integers (Elias 1975) are prefix codes for an infinite alphabet that need
 no probabilities: :func:`elias_gamma` writes ``n`` in ``2 floor(log2 n) + 1`` bits and
@@ -26,6 +29,7 @@ import numpy as np
 from predcomp.coding.bitio import BitReader, BitWriter
 
 __all__ = [
+    "GALLAGER_SIGMA",
     "HuffmanCode",
     "PrefixCode",
     "canonical_codewords",
@@ -36,12 +40,17 @@ __all__ = [
     "elias_gamma_decode",
     "elias_gamma_length",
     "expected_length",
+    "gallager_bound",
     "huffman_code_lengths",
     "huffman_tree",
     "is_prefix_free",
     "kraft_sum",
     "shannon_code_lengths",
+    "shannon_fano_elias_code",
 ]
+
+#: Gallager's constant ``1 - log2(e) + log2(log2(e))``, about 0.086
+GALLAGER_SIGMA = 1 - math.log2(math.e) + math.log2(math.log2(math.e))
 
 
 def _probabilities(probs: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -88,6 +97,48 @@ def shannon_code_lengths(probs: Sequence[float] | np.ndarray) -> list[int]:
     # least one bit each, even when one probability rounds to 1.0 in floating point.
     shortest = 1 if p.size > 1 else 0
     return [max(shortest, math.ceil(-math.log2(x))) for x in p]
+
+
+def shannon_fano_elias_code(probs: Sequence[float] | np.ndarray) -> list[str]:
+    """The Shannon–Fano–Elias codewords: the midpoint of each symbol's slice of ``[0, 1)``.
+
+    Symbol ``x`` owns ``[F(x), F(x) + p(x))`` with ``F(x) = sum_{y < x} p(y)`` (symbols in their
+    given order, no sorting); its codeword is the first ``ceil(-log2 p(x)) + 1`` bits of the
+    midpoint ``F(x) + p(x) / 2``. The dyadic interval of that codeword lies inside the slice, so
+    the code is prefix-free, and ``L < H + 2``. The arithmetic is exact: probabilities given as
+    :class:`~fractions.Fraction` are used as they are, floats as the binary fractions they are.
+    """
+    p = _probabilities([float(x) for x in probs])
+    if (p == 0).any():
+        raise ValueError("a Shannon–Fano–Elias code needs every probability positive")
+    exact = [x if isinstance(x, Fraction) else Fraction(float(x)) for x in probs]
+    total = sum(exact, Fraction(0))
+    words = []
+    below = Fraction(0)
+    for q in exact:
+        q /= total  # renormalize exactly: the floats may sum to 1 only within rounding
+        length = _ceil_log2(1 / q) + 1
+        midpoint = below + q / 2
+        words.append(format(math.floor(midpoint * 2**length), f"0{length}b"))
+        below += q
+    return words
+
+
+def _ceil_log2(x: Fraction) -> int:
+    """The smallest integer ``k >= 0`` with ``2**k >= x``, for a fraction ``x >= 1``, exactly."""
+    k = max(0, (x.numerator // x.denominator).bit_length() - 1)
+    while x.denominator << k < x.numerator:
+        k += 1
+    return k
+
+
+def gallager_bound(probs: Sequence[float] | np.ndarray) -> float:
+    """Gallager's bound on a binary Huffman code's redundancy: ``L - H <= p_max + 0.086``.
+
+    (R. G. Gallager, "Variations on a theme by Huffman", 1978.) Together with ``L - H < 1`` it
+    says that Huffman coding is close to the entropy unless one symbol is very likely.
+    """
+    return float(_probabilities(probs).max()) + GALLAGER_SIGMA
 
 
 def huffman_tree(probs: Sequence[float] | np.ndarray) -> list[tuple[int, int]]:

@@ -1,7 +1,10 @@
 """Predictive models behind one protocol: predict the next symbol, then learn from it.
 
 * :mod:`~predcomp.models.counts`: :class:`Uniform`, :class:`Adaptive` (order 0, Laplace or
-  Krichevsky–Trofimov), :class:`ContextModel` (order ``k``);
+  Krichevsky–Trofimov), :class:`ContextModel` (order ``k``), and the same order-``k`` model on
+  a whole sequence at once (sequential and held-out log loss, count tables, guess ranks);
+* :mod:`~predcomp.models.smoothing`: Good–Turing, PPM's escape estimates, Witten–Bell and
+  Kneser–Ney interpolation, evaluated on held-out text;
 * :mod:`~predcomp.models.ppm`: :class:`PPM`, prediction by partial matching;
 * :mod:`~predcomp.models.mix`: :class:`Mixer`, online logistic (geometric) mixing;
 * :mod:`~predcomp.models.context_mixing`: :class:`ContextMixing`, PAQ-style mixing bit by bit;
