@@ -153,7 +153,7 @@ def blahut_arimoto(
     probability (a Gaussian's far tails) can keep it large long after rate and distortion have
     converged, so check those directly when it matters.
     """
-    px = info._as_distribution(p)
+    px = info.as_distribution(p)
     d = np.asarray(distortion, dtype=np.float64)
     if d.ndim != 2 or d.shape[0] != px.size or d.shape[1] < 1:
         raise ValueError(f"distortion must have shape ({px.size}, m), got {d.shape}")
