@@ -114,3 +114,74 @@ def test_gibbs_distribution_rejects_impossible_means():
         symbolic.gibbs_distribution(4, 3.0)
     with pytest.raises(ValueError):
         symbolic.gibbs_distribution(1, 0.5)
+
+
+@pytest.mark.parametrize(("n", "target"), [(2, 0), (3, 1), (5, 4)])
+def test_softmax_cross_entropy_gradient_is_p_minus_onehot(n, target):
+    d = symbolic.softmax_cross_entropy_gradient(n, target)
+    assert all(r == 0 for r in d.residual)
+    assert d.hessian_residual == sp.zeros(n, n)
+    # the Hessian is a covariance matrix: positive semi-definite at any point
+    point = {z: v for z, v in zip(d.logits, np.linspace(-1.0, 2.0, n), strict=True)}
+    h = np.array(d.hessian.subs(point).evalf(), dtype=float)
+    assert np.linalg.eigvalsh(h).min() > -1e-12
+
+
+def test_softmax_cross_entropy_gradient_equals_autograd():
+    import torch
+    import torch.nn.functional as F
+
+    n, target = 6, 2
+    d = symbolic.softmax_cross_entropy_gradient(n, target)
+    grad_fn = sp.lambdify(d.logits, d.gradient, "math")
+    loss_fn = sp.lambdify(d.logits, d.loss, "math")
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        z = (3 * torch.randn(n, generator=gen, dtype=torch.float64)).requires_grad_()
+        loss = F.cross_entropy(z[None], torch.tensor([target]))
+        loss.backward()
+        values = z.detach().tolist()
+        assert loss.item() == pytest.approx(loss_fn(*values), rel=1e-12)
+        assert z.grad.tolist() == pytest.approx(list(grad_fn(*values)), abs=1e-12)
+        onehot = F.one_hot(torch.tensor(target), n).double()
+        assert torch.allclose(z.grad, F.softmax(z.detach(), -1) - onehot, atol=1e-14)
+    with pytest.raises(ValueError):
+        symbolic.softmax_cross_entropy_gradient(1)
+    with pytest.raises(ValueError):
+        symbolic.softmax_cross_entropy_gradient(3, 3)
+
+
+def test_maximum_likelihood_is_relative_frequency_and_minimum_kl():
+    d = symbolic.maximum_likelihood_categorical(3)
+    total = sum(d.counts)
+    for k, q in zip(d.counts, d.model, strict=True):
+        assert sp.simplify(d.solution[q] - k / total) == 0
+    assert d.decomposition_residual == 0
+    assert d.kl_at_optimum == 0
+    # numerically: code length per symbol = H(phat) + KL(phat || q) for any q
+    counts = np.array([5.0, 2.0, 3.0])
+    phat = counts / counts.sum()
+    q = np.array([0.2, 0.5, 0.3])
+    per_symbol = -(counts * np.log2(q)).sum() / counts.sum()
+    assert per_symbol == pytest.approx(info.entropy(phat) + info.kl_divergence(phat, q))
+    with pytest.raises(ValueError):
+        symbolic.maximum_likelihood_categorical(1)
+
+
+def test_label_smoothing_optimum_and_cost():
+    d = symbolic.label_smoothing_cost()
+    assert sp.simplify(d.optimum_true - d.target_true) == 0
+    cost = float(d.cost_bits.subs({d.eps: sp.Rational(1, 10), d.V: 65}))
+    assert cost == pytest.approx(-math.log2(0.9 + 0.1 / 65))
+    # numerically: minimize the smoothed loss over distributions for V = 5, eps = 0.2
+    V, eps = 5, 0.2
+    target = np.full(V, eps / V)
+    target[0] += 1 - eps
+    grid = np.linspace(0.5, 0.99, 4901)
+    loss = -(target[0] * np.log(grid) + (1 - target[0]) * np.log((1 - grid) / (V - 1)))
+    assert grid[np.argmin(loss)] == pytest.approx(1 - eps + eps / V, abs=1e-4)
+    # the cost is KL(onehot || smoothed optimum)
+    onehot = np.eye(V)[0]
+    assert info.kl_divergence(onehot, target) == pytest.approx(
+        float(d.cost_bits.subs({d.eps: sp.Rational(1, 5), d.V: V}))
+    )

@@ -9,6 +9,8 @@ from dataclasses import replace
 import pytest
 import torch
 import torch.nn.functional as F
+from predcomp.noisy_channel import EditChannel, Lexicon, SpellingTask
+from predcomp.tokenize import ByteTokenizer, CharTokenizer, train_bpe
 from predcomp.train import (
     LN2,
     CharVocab,
@@ -16,6 +18,7 @@ from predcomp.train import (
     TrainingTooSlowError,
     bits_by_position,
     char_data,
+    code_length,
     configure_optimizer,
     evaluate_bpc,
     get_batch,
@@ -24,8 +27,10 @@ from predcomp.train import (
     reproducible_torch,
     sample,
     save_checkpoint,
+    sequence_bits,
     train,
 )
+from predcomp.transformer.encoder_decoder import EncoderDecoder, Seq2SeqConfig
 from predcomp.transformer.gpt import GPT, GPTConfig
 
 TEXT = "abracadabra, the cat sat on the mat. " * 40
@@ -272,3 +277,91 @@ def test_reproducible_torch_records_its_settings():
     finally:
         torch.set_num_threads(threads)
         torch.use_deterministic_algorithms(deterministic)
+
+
+def test_label_smoothing_changes_the_training_loss_only():
+    d = char_data(TEXT)
+    base = dict(max_steps=3, batch_size=4, warmup_steps=1, eval_interval=0)
+    torch.manual_seed(0)
+    plain = train(tiny(len(d.vocab)), d, TrainConfig(**base), progress=False)
+    torch.manual_seed(0)
+    m = tiny(len(d.vocab))
+    x, y = get_batch(d.train, 16, 4, torch.Generator().manual_seed(1337))
+    logits = m(x)[0].flatten(0, 1)
+    plain_first = F.cross_entropy(logits, y.flatten())
+    smoothed_first = F.cross_entropy(logits, y.flatten(), label_smoothing=0.2)
+    smooth = train(m, d, TrainConfig(**base, label_smoothing=0.2), progress=False)
+    # the first step's recorded loss is the smoothed loss of the first batch (same weights)
+    assert plain.train_bpc[0] == pytest.approx(plain_first.item() / LN2, rel=1e-5)
+    assert smooth.train_bpc[0] == pytest.approx(smoothed_first.item() / LN2, rel=1e-5)
+    assert abs(smooth.train_bpc[0] - plain.train_bpc[0]) > 1e-3
+    # the held-out evaluation is the plain cross-entropy
+    assert smooth.val_bpc[-1] == pytest.approx(evaluate_bpc(m, d.val), rel=1e-6)
+
+
+def test_code_length_short_text_is_the_chain_rule():
+    # A text shorter than one window: log2 V for the first token, then every token from all
+    # the tokens before it.
+    tok = CharTokenizer.fit("abcdefgh ")
+    m = tiny(tok.vocab_size).eval()
+    text = "bad cafe"
+    ids = torch.tensor([tok.encode(text)])
+    logp = F.log_softmax(m(ids)[0][0, :-1], -1).gather(-1, ids[0, 1:, None]).squeeze(-1)
+    expect = math.log2(tok.vocab_size) - logp.sum().item() / LN2
+    c = code_length(m, tok, text)
+    assert c.bits == pytest.approx(expect, rel=1e-6)
+    assert (c.tokens, c.characters, c.bytes) == (8, 8, 8)
+    assert c.bits_per_token == c.bits_per_character == c.bits_per_byte == c.bits / 8
+
+
+def test_code_length_long_text_matches_the_windows_of_evaluate_bpc():
+    d = char_data(TEXT)
+    m = tiny(len(d.vocab)).eval()
+    T = m.config.block_size
+    text = TEXT[: 6 * T + 1]  # (n - 1) divisible by T: exactly evaluate_bpc's windows
+    c = code_length(m, d.vocab, text, batch_size=4)
+    ids = torch.tensor(d.vocab.encode(text))
+    expect = math.log2(len(d.vocab)) + evaluate_bpc(m, ids) * (len(ids) - 1)
+    assert c.bits == pytest.approx(expect, rel=1e-5)
+    # three tokens more: they are scored in one shorter window that starts after the last
+    # full one
+    longer = code_length(m, d.vocab, TEXT[: 6 * T + 4])
+    more = torch.tensor(d.vocab.encode(TEXT[: 6 * T + 4]))
+    logits = m(more[None, 6 * T : 6 * T + 3])[0][0]
+    tail = F.cross_entropy(logits, more[6 * T + 1 :], reduction="sum").item() / LN2
+    assert longer.bits == pytest.approx(c.bits + tail, rel=1e-5)
+    assert longer.tokens == c.tokens + 3
+
+
+def test_code_length_units_and_tokenizers():
+    text = "héllo wörld, héllo wörld"  # non-ASCII: bytes differ from characters
+    tok = ByteTokenizer()
+    m = GPT(GPTConfig(vocab_size=256, block_size=8, n_layer=1, n_head=2, n_embd=16))
+    c = code_length(m, tok, text)
+    assert c.characters == len(text) and c.bytes == len(text.encode()) == c.tokens
+    assert c.bits_per_character * c.characters == pytest.approx(c.bits_per_byte * c.bytes)
+    bpe = train_bpe(text * 4, 20)
+    m2 = GPT(GPTConfig(vocab_size=bpe.vocab_size, block_size=8, n_layer=1, n_head=2, n_embd=16))
+    c2 = code_length(m2, bpe, text)
+    assert c2.tokens < c.tokens and c2.characters == c.characters
+    with pytest.raises(ValueError, match="vocabulary"):
+        code_length(tiny(10), tok, text)
+    with pytest.raises(ValueError, match="empty"):
+        code_length(m, tok, "")
+
+
+def test_sequence_bits_is_the_chain_rule_by_teacher_forcing():
+    lex = Lexicon(["cat", "at", "act"], [0.5, 0.3, 0.2])
+    task = SpellingTask(lex, EditChannel(0.1, 0.1, 0.1), max_len=6, n_heldout=5, seed=0)
+    cfg = Seq2SeqConfig(task.vocab_size, task.vocab_size, d_model=16, d_ff=32, n_heads=2)
+    m = EncoderDecoder(cfg).eval()
+    b = task.heldout_batch()
+    bits = sequence_bits(m, b)
+    assert bits.shape == (5,)
+    for k, (x, y) in enumerate(task.heldout_pairs):
+        one = task.make_batch([(x, y)])
+        total = 0.0
+        for t in range(len(y) + 1):  # the letters of y, then EOS
+            logits = m(one.src, one.tgt_in[:, : t + 1])[0][0, -1]
+            total -= F.log_softmax(logits, -1)[one.tgt_out[0, t]].item() / LN2
+        assert bits[k].item() == pytest.approx(total, rel=1e-4)

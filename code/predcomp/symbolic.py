@@ -13,16 +13,22 @@ import sympy as sp
 __all__ = [
     "EntropyMaximum",
     "ExplicitEntropyMaximum",
+    "LabelSmoothing",
+    "MaximumLikelihood",
     "MeanConstrainedMaximum",
     "RotaryRelative",
     "SinusoidalOffset",
+    "SoftmaxCrossEntropyGradient",
     "entropy_maximum_derivation",
     "entropy_maximum_explicit",
     "entropy_maximum_with_mean_derivation",
     "gibbs_distribution",
+    "label_smoothing_cost",
+    "maximum_likelihood_categorical",
     "rotary_relative_score",
     "rotation_matrix",
     "sinusoidal_offset_rotation",
+    "softmax_cross_entropy_gradient",
 ]
 
 
@@ -302,3 +308,147 @@ def gibbs_distribution(n: int, mean: float) -> tuple[float, list[float]]:
     w = [float(sp.exp(-b * k)) for k in range(n)]
     total = sum(w)
     return b, [x / total for x in w]
+
+
+@dataclass(frozen=True)
+class SoftmaxCrossEntropyGradient:
+    """The gradient of the softmax cross-entropy with respect to the logits is ``p - e_y``.
+
+    For logits ``z_1..z_n`` and the observed class ``y``, the loss (nats) is
+    ``L = -ln softmax(z)_y = ln sum_j exp(z_j) - z_y``. Its partial derivatives are
+    ``dL/dz_i = softmax(z)_i - [i = y]``: the predicted distribution minus the one-hot target.
+    """
+
+    #: the logits z_1..z_n
+    logits: tuple[sp.Symbol, ...]
+    #: the index of the observed class (0-based)
+    target: int
+    #: softmax(z): exp(z_i) / sum_j exp(z_j)
+    probabilities: tuple[sp.Expr, ...]
+    #: L = -ln softmax(z)_target
+    loss: sp.Expr
+    #: (dL/dz_1, ..., dL/dz_n) as sympy differentiates them
+    gradient: tuple[sp.Expr, ...]
+    #: gradient - (p - onehot), simplified (all zero)
+    residual: tuple[sp.Expr, ...]
+    #: the Hessian d^2 L / dz_i dz_j, and Hessian - (diag(p) - p p^T) simplified (zero)
+    hessian: sp.Matrix
+    hessian_residual: sp.Matrix
+
+
+def softmax_cross_entropy_gradient(n: int = 3, target: int = 0) -> SoftmaxCrossEntropyGradient:
+    """Differentiate the softmax cross-entropy of ``n`` logits, observed class ``target``.
+
+    The Hessian ``diag(p) - p p^T`` is a covariance matrix, positive semi-definite: the loss is
+    convex in the logits.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < n:
+        raise ValueError(f"target must be an integer in 0..{n - 1}, got {target!r}")
+    z = sp.symbols(f"z_1:{n + 1}", real=True)
+    norm = sum(sp.exp(zj) for zj in z)
+    p = tuple(sp.exp(zi) / norm for zi in z)
+    loss = sp.log(norm) - z[target]
+    gradient = tuple(sp.diff(loss, zi) for zi in z)
+    onehot = [1 if i == target else 0 for i in range(n)]
+    residual = tuple(
+        sp.simplify(g - (pi - e)) for g, pi, e in zip(gradient, p, onehot, strict=True)
+    )
+    hessian = sp.hessian(loss, z)
+    expected = sp.diag(*p) - sp.Matrix(p) * sp.Matrix(p).T
+    hessian_residual = (hessian - expected).applyfunc(sp.simplify)
+    return SoftmaxCrossEntropyGradient(
+        tuple(z), target, p, loss, gradient, residual, hessian, hessian_residual
+    )
+
+
+@dataclass(frozen=True)
+class MaximumLikelihood:
+    """Maximum likelihood for a categorical model = minimum code length = minimum KL.
+
+    A sample with counts ``k_1..k_n`` (``N`` in all) has empirical distribution
+    ``phat_i = k_i / N``. The negative log-likelihood of a model ``q`` is the code length of
+    the sample under ``q``, and per symbol it splits as
+    ``-(1/N) sum_i k_i ln q_i = H(phat) + KL(phat || q)``: since ``H(phat)`` does not depend on
+    ``q``, maximizing the likelihood is minimizing the code length is minimizing the KL
+    divergence from the data, and the optimum ``q_i = k_i / N`` makes the KL zero.
+    """
+
+    counts: tuple[sp.Symbol, ...]
+    model: tuple[sp.Symbol, ...]
+    lam: sp.Symbol
+    #: -sum_i k_i ln q_i (nats): the code length of the sample under q
+    code_length: sp.Expr
+    #: code length + lam (sum_i q_i - 1)
+    lagrangian: sp.Expr
+    #: the solution of the stationarity conditions and the constraint
+    solution: dict[sp.Symbol, sp.Expr]
+    #: code_length / N - (H(phat) + KL(phat || q)), simplified (zero)
+    decomposition_residual: sp.Expr
+    #: KL(phat || q) at the solution (zero)
+    kl_at_optimum: sp.Expr
+
+
+def maximum_likelihood_categorical(n: int = 3) -> MaximumLikelihood:
+    """Solve ``min_q -sum_i k_i ln q_i`` s.t. ``sum_i q_i = 1`` with sympy, for ``n`` outcomes."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    k = sp.symbols(f"k_1:{n + 1}", positive=True)
+    q = sp.symbols(f"q_1:{n + 1}", positive=True)
+    lam = sp.Symbol("lambda", real=True)
+    total = sum(k)
+    code_length = -sum(ki * sp.log(qi) for ki, qi in zip(k, q, strict=True))
+    lagrangian = code_length + lam * (sum(q) - 1)
+    equations = [sp.diff(lagrangian, qi) for qi in q] + [sum(q) - 1]
+    (solution,) = sp.solve(equations, [*q, lam], dict=True)
+    phat = [ki / total for ki in k]
+    entropy = -sum(pi * sp.log(pi) for pi in phat)
+    kl = sum(pi * sp.log(pi / qi) for pi, qi in zip(phat, q, strict=True))
+    residual = sp.simplify(sp.expand_log(code_length / total - entropy - kl, force=True))
+    kl_at_optimum = sp.simplify(kl.subs(solution))
+    return MaximumLikelihood(
+        tuple(k), tuple(q), lam, code_length, lagrangian, solution, residual, kl_at_optimum
+    )
+
+
+@dataclass(frozen=True)
+class LabelSmoothing:
+    """What label smoothing makes a model predict, and what that costs in bits.
+
+    Label smoothing (Szegedy et al. 2016) trains on the target ``(1 - eps) onehot + eps / V``
+    instead of the one-hot. Its expected loss under data from ``p`` is the cross-entropy
+    from the smoothed distribution ``t = (1 - eps) p + eps u`` (``u`` uniform over ``V``), which
+    is minimal at ``q = t``, not at ``q = p``. Coded with that optimum, data from ``p`` costs
+    ``KL(p || t)`` extra per symbol; for a certain outcome (``p`` one-hot) the cost is
+    ``-log2(1 - eps + eps / V)`` bits.
+    """
+
+    eps: sp.Symbol
+    V: sp.Symbol
+    #: the smoothed target of the observed class and of each other class
+    target_true: sp.Expr
+    target_other: sp.Expr
+    #: the minimizer of the smoothed loss for one-hot data, probability of the observed class
+    optimum_true: sp.Expr
+    #: the cost in bits per symbol of coding one-hot data with that minimizer
+    cost_bits: sp.Expr
+
+
+def label_smoothing_cost() -> LabelSmoothing:
+    """Derive the optimum of the label-smoothed loss and its cost for one-hot data, with sympy.
+
+    With the probability of the observed class ``a`` and ``(1 - a) / (V - 1)`` for each other
+    class (the optimum is symmetric), the smoothed loss is a function of ``a`` alone; setting
+    its derivative to zero gives ``a = 1 - eps + eps / V``.
+    """
+    eps = sp.Symbol("epsilon", positive=True)
+    V = sp.Symbol("V", integer=True, positive=True)
+    a = sp.Symbol("a", positive=True)
+    t_true = 1 - eps + eps / V
+    t_other = eps / V
+    smoothed_loss = -t_true * sp.log(a) - (V - 1) * t_other * sp.log((1 - a) / (V - 1))
+    (optimum,) = sp.solve(sp.Eq(sp.diff(smoothed_loss, a), 0), a)
+    optimum = sp.simplify(optimum)
+    cost = sp.simplify(-sp.log(optimum) / sp.log(2))
+    return LabelSmoothing(eps, V, t_true, t_other, optimum, cost)

@@ -26,7 +26,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from predcomp.tasks import BOS, PAD, SequenceTask
+from predcomp.tasks import BOS, PAD, Batch, SequenceTask
+from predcomp.tokenize import BPETokenizer, ByteTokenizer, CharTokenizer
 from predcomp.transformer.embedding import TokenEmbedding
 from predcomp.transformer.encoder_decoder import EncoderDecoder
 from predcomp.transformer.gpt import GPT, GPTConfig
@@ -127,6 +128,9 @@ class TrainConfig:
     eval_interval: int = 100  # steps between held-out evaluations (0: only at the end)
     eval_tokens: int = 32768  # held-out tokens per intermediate evaluation (spread over it)
     seed: int = 1337
+    # label smoothing of the training loss (0: plain cross-entropy); History.train_bpc then
+    # records the smoothed loss, the held-out evaluations the plain one
+    label_smoothing: float = 0.0
     # seconds: a guard, never a setting. If train() takes longer (or, a tenth of the way in,
     # projects that it will), it stops with TrainingTooSlowError and says so; it never
     # shortens the run, so whatever finishes is the same run on every machine.
@@ -217,6 +221,72 @@ def evaluate_bpc(
     Every position holds the same number of targets, so this is the mean over all of them.
     """
     return bits_by_position(model, ids, batch_size, max_tokens).double().mean().item()
+
+
+@dataclass(frozen=True)
+class CodeLength:
+    """The code length of a text under a model, and the units it can be divided by."""
+
+    bits: float
+    tokens: int
+    characters: int
+    bytes: int
+
+    @property
+    def bits_per_token(self) -> float:
+        return self.bits / self.tokens
+
+    @property
+    def bits_per_character(self) -> float:
+        return self.bits / self.characters
+
+    @property
+    def bits_per_byte(self) -> float:
+        return self.bits / self.bytes
+
+
+@torch.no_grad()
+def code_length(
+    model: GPT,
+    tokenizer: CharVocab | CharTokenizer | ByteTokenizer | BPETokenizer,
+    text: str,
+    batch_size: int = 64,
+) -> CodeLength:
+    """Bits to code all of ``text`` with ``model`` over the tokens of ``tokenizer``.
+
+    The first token is coded uniformly (``log2 V`` bits); every later token is predicted
+    from the tokens before it in its window, the consecutive windows of ``block_size`` of
+    :func:`bits_by_position` followed by one shorter window for the tokens left over. The
+    total does not depend on what a "token" is, so it can be divided by the number of
+    characters or bytes of the text and compared between models with different tokenizers;
+    bits per token cannot.
+    """
+    ids = tokenizer.encode(text)
+    if tokenizer.decode(ids) != text:
+        raise ValueError("the tokenizer does not reproduce the text exactly")
+    if not ids:
+        raise ValueError("cannot measure the code length of an empty text")
+    V, T = model.config.vocab_size, model.config.block_size
+    if max(ids) >= V:
+        raise ValueError(f"token id {max(ids)} is outside the model's vocabulary of {V}")
+    t = torch.tensor(ids, dtype=torch.long)
+    n = len(ids)
+    was_training = model.training
+    model.eval()
+    nats = torch.zeros((), dtype=torch.float64)
+    n_full = (n - 1) // T
+    index = torch.arange(n_full)[:, None] * T + torch.arange(T)  # (windows, T)
+    for i in range(0, n_full, batch_size):
+        rows = index[i : i + batch_size]
+        logits, _ = model(t[rows])
+        nats += F.cross_entropy(logits.transpose(1, 2), t[rows + 1], reduction="sum").double()
+    start = n_full * T
+    if start < n - 1:  # the tokens left over: one shorter window
+        logits, _ = model(t[None, start : n - 1])
+        nats += F.cross_entropy(logits[0], t[start + 1 :], reduction="sum").double()
+    model.train(was_training)
+    bits = math.log2(V) + nats.item() / LN2
+    return CodeLength(bits, n, len(text), len(text.encode("utf-8")))
 
 
 @dataclass
@@ -310,7 +380,11 @@ def train(
         for group in opt.param_groups:
             group["lr"] = lr
         x, y = get_batch(data.train, T, cfg.batch_size, gen)
-        _, loss = model(x, y)
+        logits, loss = model(x, y)
+        if cfg.label_smoothing:
+            loss = F.cross_entropy(
+                logits.flatten(0, 1), y.flatten(), label_smoothing=cfg.label_smoothing
+            )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.grad_clip > 0:
@@ -385,8 +459,13 @@ def train_seq2seq(
     task: SequenceTask,
     cfg: TrainConfig | None = None,
     progress: bool = True,
+    callback: Callable[[int, list[float]], None] | None = None,
 ) -> list[float]:
-    """Teacher-forced training of ``model`` on fresh batches of ``task``; per-step loss in bits."""
+    """Teacher-forced training of ``model`` on fresh batches of ``task``; per-step loss in bits.
+
+    ``callback(step, losses)``, if given, runs after every step (e.g. to evaluate held-out
+    data now and then; it must leave the model in training mode).
+    """
     cfg = cfg or seq2seq_config()
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -407,6 +486,8 @@ def train_seq2seq(
         losses.append(loss.item() / LN2)
         if progress and step % 10 == 0:
             bar.set_postfix(bits=f"{losses[-1]:.3f}")
+        if callback is not None:
+            callback(step, losses)
     bar.close()
     return losses
 
@@ -422,3 +503,18 @@ def exact_match(model: EncoderDecoder, task: SequenceTask) -> float:
     correct = ((out == b.tgt_out) | ~real).all(dim=1)
     model.train(was_training)
     return correct.float().mean().item()
+
+
+@torch.no_grad()
+def sequence_bits(model: EncoderDecoder, batch: Batch) -> torch.Tensor:
+    """``-log2 P(y | x)`` of each target sequence of ``batch``, shape ``(B,)``.
+
+    The chain rule by teacher forcing: the sum over the target positions (padding excluded)
+    of ``-log2 P(y_t | y_<t, x)`` from one forward pass.
+    """
+    was_training = model.training
+    model.eval()
+    logits, _ = model(batch.src, batch.tgt_in)
+    logp = F.log_softmax(logits, dim=-1).gather(-1, batch.tgt_out[..., None]).squeeze(-1)
+    model.train(was_training)
+    return -(logp.masked_fill(batch.tgt_out == PAD, 0.0).sum(1)) / LN2
