@@ -456,8 +456,12 @@ def conditional_entropy_estimate(
     Computed as ``H_{order+1} - H_{order}`` over the same positions (the context counts are
     the marginals of the ``(order+1)``-gram counts), so the estimate is exactly the mean log
     loss, on ``seq`` itself, of the order-``order`` model fitted to ``seq`` by counting.
-    It never increases with ``order`` on a fixed sample, which is why it falls towards zero
-    once contexts become too long to repeat: that is overfitting, not information.
+    On the same positions a longer context can only lower it (the order-``order + 1`` estimate
+    of ``seq`` is at most the order-``order`` estimate of ``seq[1:]``, which scores exactly
+    those positions), which is why it falls towards zero once contexts become too long to
+    repeat: that is overfitting, not information. (Across orders on the same ``seq`` it can
+    rise slightly, because order ``order + 1`` scores one position fewer: ``"aab"`` gives
+    0.918 bits at order 0 and 1 bit at order 1.)
     ``miller_madow=True`` adds ``sum_c (K_c - 1) / (2 N)`` nats, one correction per context.
     """
     order = _check_length(order, "order")
