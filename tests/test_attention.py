@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from predcomp.transformer.attention import (
     KVCache,
     MultiHeadAttention,
+    blockwise_attention,
     causal_mask,
     combine_masks,
     padding_mask,
@@ -166,9 +168,73 @@ def test_cross_attention_cache_reuses_memory():
     assert cache.length == 5 and torch.equal(a, b)
 
 
+@pytest.mark.parametrize("n_kv_heads", [1, 2, 4])
+@pytest.mark.parametrize("use_sdpa", [False, True])
+def test_grouped_query_attention_matches_torch(n_kv_heads, use_sdpa):
+    # Against PyTorch's own grouped-query attention (enable_gqa), from the same projections.
+    C, H, D = 32, 4, 8
+    m = MultiHeadAttention(C, H, n_kv_heads=n_kv_heads, use_sdpa=use_sdpa)
+    assert m.in_proj.weight.shape == (C + 2 * n_kv_heads * D, C)
+    x = torch.randn(2, 7, C)
+    y, _ = m(x, is_causal=True)
+    q, k, v = m.in_proj(x).split([C, n_kv_heads * D, n_kv_heads * D], dim=-1)
+    q, k, v = (t.view(2, 7, -1, D).transpose(1, 2) for t in (q, k, v))
+    ref = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+    ref = m.out_proj(ref.transpose(1, 2).reshape(2, 7, C))
+    assert torch.allclose(y, ref, atol=ATOL)
+    # the KV cache stores n_kv_heads heads only, and still matches the full pass
+    cache = KVCache()
+    steps = [m(x[:, t : t + 1], is_causal=True, cache=cache)[0] for t in range(7)]
+    assert cache.k.shape == cache.v.shape == (2, n_kv_heads, 7, D)
+    assert torch.allclose(torch.cat(steps, dim=1), y, atol=ATOL)
+
+
+def test_grouped_query_cross_attention():
+    m = MultiHeadAttention(16, 4, n_kv_heads=2)
+    x, mem = torch.randn(1, 3, 16), torch.randn(1, 5, 16)
+    y, w = m(x, mem, need_weights=True)
+    assert y.shape == (1, 3, 16) and w.shape == (1, 4, 3, 5)
+    # heads of one group share keys: with equal queries they would attend alike
+    cache = KVCache()
+    assert torch.allclose(m(x, mem, cache=cache)[0], y, atol=ATOL)
+    assert cache.k.shape == (1, 2, 5, 4)
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError):
         MultiHeadAttention(10, 3)
+    with pytest.raises(ValueError, match="n_kv_heads"):
+        MultiHeadAttention(16, 4, n_kv_heads=3)
     m = MultiHeadAttention(8, 2)
     with pytest.raises(ValueError):
         m(torch.randn(1, 2, 8), torch.randn(1, 3, 8), is_causal=True)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("block", [1, 7, 64, 1000])
+def test_blockwise_attention_equals_sdpa(causal, block):
+    g = torch.Generator().manual_seed(block)
+    q, k, v = (torch.randn(2, 3, 50, 16, generator=g, dtype=torch.float64) for _ in range(3))
+    ours = blockwise_attention(q, k, v, block_size=block, is_causal=causal)
+    ref = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
+    assert torch.allclose(ours, ref, atol=1e-12)
+
+
+def test_blockwise_attention_cross_and_large_scores():
+    g = torch.Generator().manual_seed(3)
+    q = torch.randn(1, 5, 8, generator=g, dtype=torch.float64) * 30  # large scores: stability
+    k = torch.randn(1, 23, 8, generator=g, dtype=torch.float64) * 30
+    v = torch.randn(1, 23, 4, generator=g, dtype=torch.float64)
+    ours = blockwise_attention(q, k, v, block_size=5)
+    w = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(8), -1)
+    assert torch.isfinite(ours).all()
+    assert torch.allclose(ours, w @ v, atol=1e-10)
+    np.testing.assert_allclose(w.sum(-1).numpy(), 1.0)
+
+
+def test_blockwise_attention_rejects_bad_input():
+    q = torch.zeros(1, 4, 8)
+    with pytest.raises(ValueError):
+        blockwise_attention(q, q, q, block_size=0)
+    with pytest.raises(ValueError):
+        blockwise_attention(q, torch.zeros(1, 5, 8), torch.zeros(1, 5, 8), is_causal=True)

@@ -35,9 +35,7 @@ TIMINGS = {
     "kt-dec-rate",
     "id-ppm-enc-s",  # prediction-is-compression: seconds to compress and decompress
     "id-ppm-dec-s",
-    "s2s-seconds",  # transformer: seconds of training of the toy encoder-decoder
     "tr-seconds",  # training: seconds of training of the character GPT
-    "cost-slope-time",  # attention: growth of measured time with the sequence length
     "fig-att-cost",  # attention: the measured time and memory, plotted
 }
 

@@ -15,11 +15,13 @@ from predcomp.transformer.counting import (
     gpt_params,
     gpt_train_flops_per_token,
     kaplan_forward_flops_per_token,
+    kv_cache_bytes_per_token,
     layernorm_params,
 )
 from predcomp.transformer.encoder_decoder import EncoderDecoder, Seq2SeqConfig
 from predcomp.transformer.gpt import GPT, GPTConfig
-from predcomp.transformer.layers import DecoderLayer, EncoderLayer, FeedForward, LayerNorm
+from predcomp.transformer.layers import DecoderLayer, EncoderLayer, FeedForward
+from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 
@@ -32,7 +34,7 @@ def test_module_counts(bias):
     C, F = 24, 56
     assert n_params(MultiHeadAttention(C, 4, bias=bias)) == attention_params(C, bias)
     assert n_params(FeedForward(C, F, bias=bias)) == feedforward_params(C, F, bias)
-    assert n_params(LayerNorm(C, bias=bias)) == layernorm_params(C, bias)
+    assert n_params(nn.LayerNorm(C, bias=bias)) == layernorm_params(C, bias)
     assert n_params(EncoderLayer(C, 4, F, bias=bias)) == encoder_layer_params(C, F, bias)
     assert n_params(DecoderLayer(C, 4, F, bias=bias)) == decoder_layer_params(C, F, bias)
     # the same numbers for PyTorch's own layers
@@ -58,7 +60,10 @@ def test_gpt_params(position, bias):
             12 * L * C**2 + 13 * L * C + 2 * C + 37 * C + (20 * C if position == "learned" else 0)
         )
         assert gpt_params(c) == expect
-    assert m.num_params(non_embedding=True) - (37 * C) == gpt_params(c, non_embedding=True)
+    # one flag, one count: Kaplan et al.'s N, without the token and position tables
+    n = gpt_params(c, non_embedding=True)
+    assert m.num_params(non_embedding=True) == n
+    assert n == m.num_params() - 37 * C - (20 * C if position == "learned" else 0)
 
 
 def test_default_gpt_size():
@@ -90,6 +95,33 @@ def test_flops_against_torch_counter():
     with FlopCounterMode(display=False) as counter:
         m(idx[:, :8])
     assert counter.get_total_flops() == B * 8 * gpt_forward_flops_per_token(c, context=8)
+
+
+@pytest.mark.parametrize("n_kv_head", [None, 1, 2])
+def test_grouped_query_counts_and_cache_bytes(n_kv_head):
+    c = GPTConfig(
+        vocab_size=11,
+        block_size=16,
+        n_layer=2,
+        n_head=4,
+        n_embd=32,
+        use_sdpa=False,
+        n_kv_head=n_kv_head,
+    )
+    m = GPT(c)
+    assert m.num_params() == gpt_params(c)
+    idx = torch.randint(0, 11, (1, 16))
+    with FlopCounterMode(display=False) as counter:
+        m(idx)
+    assert counter.get_total_flops() == 16 * gpt_forward_flops_per_token(c)
+    # the cache of a full window holds kv_cache_bytes_per_token per token, measured
+    cache = m.new_cache()
+    m(idx, cache=cache)
+    nbytes = sum(t.nbytes for layer in cache for t in (layer.k, layer.v))
+    assert nbytes == 16 * kv_cache_bytes_per_token(c)
+    assert kv_cache_bytes_per_token(c, bytes_per_value=2) * 2 == kv_cache_bytes_per_token(c)
+    kv_heads = 4 if n_kv_head is None else n_kv_head
+    assert kv_cache_bytes_per_token(c) == 2 * 2 * kv_heads * 8 * 4  # 2 L H_kv D bytes
 
 
 def test_kaplan_estimate_is_close_for_wide_models():

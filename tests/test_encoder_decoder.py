@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from predcomp.tasks import BOS, PAD, SequenceTask
+from predcomp.tasks import BOS, EOS, FIRST_SYMBOL, PAD, SequenceTask
 from predcomp.train import exact_match, seq2seq_config, train_seq2seq
 from predcomp.transformer.encoder_decoder import EncoderDecoder, Seq2SeqConfig
 
@@ -61,6 +61,43 @@ def test_cached_decoding_matches_full_pass(norm_first):
     # re-run the decoder on its own output without a cache: the argmax must agree
     full = m(src, torch.cat((torch.full((2, 1), BOS), out[:, :-1]), dim=1))[0]
     assert torch.equal(full.argmax(-1), out)
+
+
+def test_greedy_decode_stops_at_eos():
+    m = small()
+    src = torch.tensor([[3, 4, 5, 0], [6, 7, 8, 3]])
+    free = m.greedy_decode(src, BOS, 6)  # no EOS: exactly 6 tokens each
+    eos = int(free[0, 2])  # pretend the third token of the first row ends a sequence
+    out = m.greedy_decode(src, BOS, 6, eos_id=eos)
+    for row_free, row in zip(free.tolist(), out.tolist(), strict=True):
+        stop = row_free.index(eos) + 1 if eos in row_free else 6
+        assert row[:stop] == row_free[:stop]  # the same tokens up to and including EOS
+        assert row[stop:] == [PAD] * (6 - stop)  # padding after it
+
+
+class _Fixed(torch.nn.Module):
+    """A stand-in model whose greedy decoding returns fixed outputs."""
+
+    def __init__(self, out: torch.Tensor) -> None:
+        super().__init__()
+        self.out = out
+
+    def greedy_decode(self, src, bos_id, max_len, eos_id=None):
+        assert eos_id == EOS and max_len == self.out.size(1)  # no length is handed over
+        return self.out
+
+
+def test_exact_match_needs_the_right_length():
+    task = SequenceTask("reverse", n_symbols=4, min_len=2, max_len=4, n_heldout=5)
+    right = task.heldout_batch().tgt_out
+    assert exact_match(_Fixed(right), task) == 1.0
+    # the right symbols without EOS (the decoder did not know where to stop) do not count
+    no_eos = right.masked_fill(right == EOS, PAD)
+    assert exact_match(_Fixed(no_eos), task) == 0.0
+    one_wrong = right.clone()
+    one_wrong[0, 0] = FIRST_SYMBOL + (int(right[0, 0]) - FIRST_SYMBOL + 1) % 4
+    assert exact_match(_Fixed(one_wrong), task) == pytest.approx(0.8)
+    assert exact_match(_Fixed(one_wrong), task, per_sequence=True).tolist() == [False] + [True] * 4
 
 
 def test_learns_to_reverse():

@@ -65,6 +65,32 @@ def test_kv_cache_matches_full_forward(position):
         m(idx[:, :1], cache=cache)  # the cache is full: block_size reached
 
 
+@pytest.mark.parametrize("n_kv_head", [1, 2])
+def test_grouped_query_gpt_cache(n_kv_head):
+    m = tiny(n_kv_head=n_kv_head, position="rotary")
+    idx = torch.randint(0, 11, (2, 12))
+    full, _ = m(idx)
+    cache = m.new_cache()
+    steps = [m(idx[:, t : t + 1], cache=cache)[0] for t in range(12)]
+    assert torch.allclose(torch.cat(steps, dim=1), full, atol=ATOL)
+    D = 16 // 2
+    assert all(c.k.shape == (2, n_kv_head, 12, D) for c in cache)
+    with pytest.raises(ValueError, match="n_kv_head"):
+        GPTConfig(n_head=4, n_kv_head=3)
+
+
+def test_sinusoidal_positions_do_not_drown_the_tokens():
+    # The fixed table has unit amplitude; the embeddings are scaled by sqrt(C) (Vaswani et
+    # al.), learned positions start as small as the embeddings and need no scaling.
+    m = tiny(position="sinusoidal", n_embd=64)
+    assert m.tok_emb.scale == pytest.approx(math.sqrt(64))
+    idx = torch.arange(11)[None]
+    tokens = m.tok_emb(idx).pow(2).mean().sqrt()
+    positions = m.pos_emb.pe[:11].pow(2).mean().sqrt()
+    assert tokens > 0.1 * positions
+    assert tiny(position="learned").tok_emb.scale == 1.0
+
+
 def test_explicit_and_sdpa_paths_agree():
     a, b = tiny(use_sdpa=True), tiny(use_sdpa=False)
     b.load_state_dict(a.state_dict())

@@ -16,7 +16,7 @@ from predcomp.transformer.layers import (
     Encoder,
     EncoderLayer,
     FeedForward,
-    LayerNorm,
+    residual,
 )
 from torch import nn
 
@@ -61,17 +61,30 @@ def copy_decoder_layer(ours: DecoderLayer, ref: nn.TransformerDecoderLayer) -> N
         copy_linear(getattr(ours, f"norm{i}"), getattr(ref, f"norm{i}"))
 
 
-def test_layernorm_formula():
-    ln = LayerNorm(6)
+@pytest.mark.parametrize("bias", [True, False])
+def test_layernorm_of_the_layers_is_the_formula(bias):
+    # The layers use nn.LayerNorm; check that it computes the equation the book states
+    # (biased variance, eps inside the root) and that bias=False drops beta.
+    layer = EncoderLayer(6, 2, 12, bias=bias)
+    ln = layer.norm1
+    assert isinstance(ln, nn.LayerNorm) and (ln.bias is None) != bias
     with torch.no_grad():
         ln.weight.uniform_(0.5, 1.5)
-        ln.bias.uniform_(-1, 1)
+        if bias:
+            ln.bias.uniform_(-1, 1)
     x = torch.randn(3, 4, 6) * 5 + 2
     mean = x.mean(-1, keepdim=True)
     var = x.var(-1, unbiased=False, keepdim=True)  # the biased (population) variance
-    expect = (x - mean) / torch.sqrt(var + 1e-5) * ln.weight + ln.bias
+    expect = (x - mean) / torch.sqrt(var + 1e-5) * ln.weight + (ln.bias if bias else 0.0)
     assert torch.allclose(ln(x), expect, atol=1e-5)
-    assert LayerNorm(6, bias=False).bias is None
+
+
+def test_residual_branch_both_placements():
+    norm, drop = nn.LayerNorm(C), nn.Identity()
+    f = nn.Linear(C, C)
+    x = torch.randn(2, 3, C)
+    assert torch.allclose(residual(x, f, norm, drop, norm_first=True), x + f(norm(x)))
+    assert torch.allclose(residual(x, f, norm, drop, norm_first=False), norm(x + f(x)))
 
 
 def test_feedforward_formula():

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from predcomp.info import entropy
 from predcomp.softmax import (
-    blockwise_attention,
     dot_product_variance,
     softmax_entropy,
     softmax_jacobian,
@@ -76,33 +73,3 @@ def test_softmax_jacobian_matches_autograd():
 def test_saturated_softmax_has_vanishing_jacobian():
     p = torch.softmax(torch.tensor([0.0, 50.0, 0.0], dtype=torch.float64), -1)
     assert softmax_jacobian(p).abs().max().item() < 1e-20
-
-
-@pytest.mark.parametrize("causal", [False, True])
-@pytest.mark.parametrize("block", [1, 7, 64, 1000])
-def test_blockwise_attention_equals_sdpa(causal, block):
-    g = torch.Generator().manual_seed(block)
-    q, k, v = (torch.randn(2, 3, 50, 16, generator=g, dtype=torch.float64) for _ in range(3))
-    ours = blockwise_attention(q, k, v, block_size=block, is_causal=causal)
-    ref = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-    assert torch.allclose(ours, ref, atol=1e-12)
-
-
-def test_blockwise_attention_cross_and_large_scores():
-    g = torch.Generator().manual_seed(3)
-    q = torch.randn(1, 5, 8, generator=g, dtype=torch.float64) * 30  # large scores: stability
-    k = torch.randn(1, 23, 8, generator=g, dtype=torch.float64) * 30
-    v = torch.randn(1, 23, 4, generator=g, dtype=torch.float64)
-    ours = blockwise_attention(q, k, v, block_size=5)
-    w = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(8), -1)
-    assert torch.isfinite(ours).all()
-    assert torch.allclose(ours, w @ v, atol=1e-10)
-    np.testing.assert_allclose(w.sum(-1).numpy(), 1.0)
-
-
-def test_blockwise_attention_rejects_bad_input():
-    q = torch.zeros(1, 4, 8)
-    with pytest.raises(ValueError):
-        blockwise_attention(q, q, q, block_size=0)
-    with pytest.raises(ValueError):
-        blockwise_attention(q, torch.zeros(1, 5, 8), torch.zeros(1, 5, 8), is_causal=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from predcomp.tasks import BOS, FIRST_SYMBOL, PAD, SequenceTask
+from predcomp.tasks import BOS, EOS, FIRST_SYMBOL, PAD, SequenceTask
 
 
 def test_targets():
@@ -16,11 +16,13 @@ def test_targets():
 
 def test_batch_layout():
     task = SequenceTask("reverse", n_symbols=6, min_len=2, max_len=5, n_heldout=1)
-    b = task.make_batch([[2, 3, 4], [7, 6, 5, 4, 3]])
-    assert b.src.tolist() == [[2, 3, 4, PAD, PAD], [7, 6, 5, 4, 3]]
-    assert b.tgt_out.tolist() == [[4, 3, 2, PAD, PAD], [3, 4, 5, 6, 7]]
-    assert b.tgt_in.tolist() == [[BOS, 4, 3, 2, PAD], [BOS, 3, 4, 5, 6]]
-    assert task.vocab_size == FIRST_SYMBOL + 6
+    b = task.make_batch([[3, 4, 5], [8, 7, 6, 5, 4]])
+    assert b.src.tolist() == [[3, 4, 5, PAD, PAD], [8, 7, 6, 5, 4]]
+    # every target ends with EOS, so the decoder must find the length itself
+    assert b.tgt_out.tolist() == [[5, 4, 3, EOS, PAD, PAD], [4, 5, 6, 7, 8, EOS]]
+    assert b.tgt_in.tolist() == [[BOS, 5, 4, 3, EOS, PAD], [BOS, 4, 5, 6, 7, 8]]
+    assert task.vocab_size == FIRST_SYMBOL + 6 and task.target_len == 6
+    assert len({PAD, BOS, EOS, FIRST_SYMBOL}) == 4
 
 
 def test_random_sources_in_range_and_heldout_disjoint():
@@ -35,6 +37,7 @@ def test_random_sources_in_range_and_heldout_disjoint():
             assert 2 <= len(s) <= 4
             assert all(FIRST_SYMBOL <= x < FIRST_SYMBOL + 3 for x in s)
             assert s not in held
+        assert ((b.tgt_out == EOS).sum(1) == 1).all()
     hb = task.heldout_batch()
     assert hb.src.shape == (50, 4)
 

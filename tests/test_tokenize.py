@@ -7,6 +7,7 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from predcomp.tokenize import (
@@ -60,6 +61,13 @@ def test_char_tokenizer():
     assert tok.decode(tok.encode("low herd")) == "low herd"
     with pytest.raises(ValueError, match="not in the vocabulary"):
         tok.encode("xyz")
+    assert len(tok) == 8
+    # ids may come as a tensor (a model's output); an id outside the vocabulary is refused
+    assert tok.decode(torch.tensor(tok.encode("word"))) == "word"
+    with pytest.raises(ValueError, match="out of range"):
+        tok.decode([8])
+    with pytest.raises(ValueError, match="out of range"):
+        tok.decode([-1])
 
 
 def test_pretokenize_gpt2_style_pieces():

@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 import torch
 import torch.nn.functional as F
+from predcomp import train as train_module
 from predcomp.noisy_channel import EditChannel, Lexicon, SpellingTask
 from predcomp.tokenize import ByteTokenizer, CharTokenizer, train_bpe
 from predcomp.train import (
     LN2,
-    CharVocab,
     TrainConfig,
     TrainingTooSlowError,
     bits_by_position,
@@ -46,13 +46,9 @@ def tiny(vocab: int, **kw) -> GPT:
     return GPT(GPTConfig(vocab_size=vocab, block_size=16, n_layer=1, n_head=2, n_embd=16, **kw))
 
 
-def test_vocab_round_trip_and_split():
-    v = CharVocab.from_text("hello")
-    assert v.itos == ["e", "h", "l", "o"] and len(v) == 4
-    assert v.decode(v.encode("hole")) == "hole"
-    with pytest.raises(ValueError):
-        v.encode("z")
+def test_split():
     d = char_data(TEXT, 0.9)
+    assert d.vocab.chars == sorted(set(TEXT))
     assert len(d.train) == int(0.9 * len(TEXT)) and len(d.train) + len(d.val) == len(TEXT)
     assert d.vocab.decode(torch.cat((d.train, d.val))) == TEXT
     with pytest.raises(ValueError):
@@ -179,9 +175,9 @@ def test_checkpoint_round_trip(tmp_path):
     d = char_data(TEXT)
     m = tiny(len(d.vocab), position="rotary").eval()
     path = tmp_path / "gpt.pt"
-    save_checkpoint(path, m, vocab="".join(d.vocab.itos), step=7)
+    save_checkpoint(path, m, vocab="".join(d.vocab.chars), step=7)
     m2, extra = load_checkpoint(path)
-    assert extra == {"vocab": "".join(d.vocab.itos), "step": 7}
+    assert extra == {"vocab": "".join(d.vocab.chars), "step": 7}
     assert m2.config == m.config
     idx = d.val[:16].unsqueeze(0)
     assert torch.equal(m2.eval()(idx)[0], m(idx)[0])
@@ -200,19 +196,23 @@ def test_sample_is_reproducible_text():
     a = sample(m, d.vocab, "the ", n=30, temperature=0.8, top_k=5, seed=1)
     b = sample(m, d.vocab, "the ", n=30, temperature=0.8, top_k=5, seed=1)
     assert a == b and a.startswith("the ") and len(a) == 34
-    assert set(a) <= set(d.vocab.itos)
+    assert set(a) <= set(d.vocab.chars)
     assert m.training  # sample restores the mode
 
 
-def test_time_budget_schedule():
+def test_time_budget_schedule(monkeypatch):
     d = char_data(TEXT)
     m = tiny(len(d.vocab))
+    # Every step then takes exactly 1/16 s of the fake clock, whatever the machine's speed
+    # (a power of two, so the sums are exact).
+    monkeypatch.setattr(train_module.time, "perf_counter", FakeClock(1 / 16))
     cfg = TrainConfig(time_budget=1.0, batch_size=4, warmup_steps=2, eval_interval=0)
     h = train(m, d, cfg, progress=False)
-    assert h.seconds >= 1.0 and len(h.steps) > 2
+    assert len(h.steps) == 16 and h.seconds == 1.0  # 16 steps of 1/16 s
     # the cosine follows elapsed time: the learning rate falls from the peak towards min_lr
     assert h.lr[2] > 0.9 * cfg.lr and h.lr[-1] < 0.5 * cfg.lr
     assert all(a >= b for a, b in itertools.pairwise(h.lr[2:]))
+    assert h.lr[-1] == pytest.approx(lr_at(15, cfg, progress=15 / 16))
     assert lr_at(10, cfg, progress=1.0) == pytest.approx(cfg.min_lr)
 
 

@@ -2,7 +2,9 @@
 
 Each task maps a source sequence of symbols to a target sequence: ``copy`` (identity),
 ``reverse`` and ``sort``. Sources have random lengths; shorter ones are padded. Token ids:
-``0`` is padding, ``1`` begins the decoder input (BOS), ``2 ..`` are the symbols.
+``0`` is padding, ``1`` begins the decoder input (BOS), ``2`` ends every target (EOS),
+``3 ..`` are the symbols. Because every target ends with EOS, a decoder must decide for
+itself where its output stops: nothing tells it the length of the answer.
 
 A fixed set of *held-out* sources is drawn first; training batches never contain one of them,
 so exact match on the held-out set measures generalization, not memorization.
@@ -15,8 +17,10 @@ from dataclasses import dataclass
 
 import torch
 
-PAD, BOS = 0, 1
-FIRST_SYMBOL = 2
+PAD, BOS, EOS = 0, 1, 2
+FIRST_SYMBOL = 3
+
+__all__ = ["BOS", "EOS", "FIRST_SYMBOL", "PAD", "TRANSFORMS", "Batch", "SequenceTask"]
 
 TRANSFORMS: dict[str, Callable[[list[int]], list[int]]] = {
     "copy": lambda s: list(s),
@@ -27,7 +31,11 @@ TRANSFORMS: dict[str, Callable[[list[int]], list[int]]] = {
 
 @dataclass
 class Batch:
-    """Source ``src`` (B, S), decoder input ``tgt_in`` (B, T), targets ``tgt_out`` (B, T)."""
+    """Source ``src`` (B, S), decoder input ``tgt_in`` (B, T), targets ``tgt_out`` (B, T).
+
+    ``S`` is the task's ``max_len`` and ``T = S + 1``: a target is at most ``max_len`` symbols
+    and its EOS.
+    """
 
     src: torch.Tensor
     tgt_in: torch.Tensor
@@ -64,25 +72,33 @@ class SequenceTask:
 
     @property
     def vocab_size(self) -> int:
-        """Padding, BOS and the symbols."""
+        """Padding, BOS, EOS and the symbols."""
         return FIRST_SYMBOL + self.n_symbols
+
+    @property
+    def target_len(self) -> int:
+        """Length of the padded decoder sequences: the longest target plus its EOS."""
+        return self.max_len + 1
 
     def _draw(self, gen: torch.Generator) -> list[int]:
         n = int(torch.randint(self.min_len, self.max_len + 1, (1,), generator=gen))
         return (torch.randint(self.n_symbols, (n,), generator=gen) + FIRST_SYMBOL).tolist()
 
     def target(self, source: list[int]) -> list[int]:
-        """The correct output for ``source``."""
+        """The correct output for ``source`` (without the EOS that ends it in a batch)."""
         return self.transform(list(source))
 
     def make_batch(self, sources: list[list[int]]) -> Batch:
-        """Pad sources and targets to ``max_len``; ``tgt_in`` is ``BOS`` + target shifted right."""
-        B, L = len(sources), self.max_len
-        src = torch.full((B, L), PAD, dtype=torch.long)
-        tgt_out = torch.full((B, L), PAD, dtype=torch.long)
+        """Sources padded to ``max_len``; targets + EOS padded to :attr:`target_len`.
+
+        ``tgt_in`` is ``BOS`` followed by ``tgt_out`` shifted right (teacher forcing).
+        """
+        B = len(sources)
+        src = torch.full((B, self.max_len), PAD, dtype=torch.long)
+        tgt_out = torch.full((B, self.target_len), PAD, dtype=torch.long)
         for i, s in enumerate(sources):
             src[i, : len(s)] = torch.tensor(s)
-            tgt_out[i, : len(s)] = torch.tensor(self.target(s))
+            tgt_out[i, : len(s) + 1] = torch.tensor([*self.target(s), EOS])
         tgt_in = torch.cat((torch.full((B, 1), BOS, dtype=torch.long), tgt_out[:, :-1]), dim=1)
         return Batch(src, tgt_in, tgt_out)
 

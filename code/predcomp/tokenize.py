@@ -91,6 +91,10 @@ class CharTokenizer:
 
     @property
     def vocab_size(self) -> int:
+        """Number of distinct characters."""
+        return len(self.chars)
+
+    def __len__(self) -> int:
         return len(self.chars)
 
     def encode(self, text: str) -> list[int]:
@@ -101,8 +105,15 @@ class CharTokenizer:
             raise ValueError(f"character {err.args[0]!r} is not in the vocabulary") from None
 
     def decode(self, ids: Iterable[int]) -> str:
-        """The characters with these ids."""
-        return "".join(self.chars[i] for i in ids)
+        """The characters with these ids (ints, or the elements of an integer tensor)."""
+        n = len(self.chars)
+        out = []
+        for i in ids:
+            j = int(i)
+            if not 0 <= j < n:
+                raise ValueError(f"token id {j} is out of range 0..{n - 1}")
+            out.append(self.chars[j])
+        return "".join(out)
 
 
 def merge_pair(ids: Sequence[int], pair: tuple[int, int], new_id: int) -> list[int]:

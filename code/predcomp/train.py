@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from predcomp.tasks import BOS, PAD, Batch, SequenceTask
+from predcomp.tasks import BOS, EOS, PAD, Batch, SequenceTask
 from predcomp.tokenize import BPETokenizer, ByteTokenizer, CharTokenizer
 from predcomp.transformer.embedding import TokenEmbedding
 from predcomp.transformer.encoder_decoder import EncoderDecoder
@@ -41,40 +41,11 @@ _GUARD_AT = 0.1
 # --- data ------------------------------------------------------------------------------------
 
 
-class CharVocab:
-    """A character-level tokenizer: each distinct character of a text is one token."""
-
-    def __init__(self, chars: Sequence[str]) -> None:
-        self.itos = list(chars)
-        if len(set(self.itos)) != len(self.itos):
-            raise ValueError("characters of a vocabulary must be distinct")
-        self.stoi = {ch: i for i, ch in enumerate(self.itos)}
-
-    @classmethod
-    def from_text(cls, text: str) -> CharVocab:
-        """The sorted set of characters of ``text``."""
-        return cls(sorted(set(text)))
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    def encode(self, text: str) -> list[int]:
-        """Characters to token ids; an unknown character raises ``ValueError``."""
-        try:
-            return [self.stoi[ch] for ch in text]
-        except KeyError as e:
-            raise ValueError(f"character {e.args[0]!r} is not in the vocabulary") from None
-
-    def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
-        """Token ids back to text."""
-        return "".join(self.itos[int(i)] for i in ids)
-
-
 @dataclass
 class CharData:
     """A text split into training and held-out token ids (the first 90% / the last 10%)."""
 
-    vocab: CharVocab
+    vocab: CharTokenizer
     train: torch.Tensor  # int64 token ids
     val: torch.Tensor
 
@@ -83,7 +54,7 @@ def char_data(text: str, train_fraction: float = 0.9) -> CharData:
     """Tokenize ``text`` by characters and split it: first part for training, rest held out."""
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
-    vocab = CharVocab.from_text(text)
+    vocab = CharTokenizer.fit(text)
     ids = torch.tensor(vocab.encode(text), dtype=torch.long)
     n = int(train_fraction * len(ids))
     return CharData(vocab, ids[:n], ids[n:])
@@ -248,7 +219,7 @@ class CodeLength:
 @torch.no_grad()
 def code_length(
     model: GPT,
-    tokenizer: CharVocab | CharTokenizer | ByteTokenizer | BPETokenizer,
+    tokenizer: CharTokenizer | ByteTokenizer | BPETokenizer,
     text: str,
     batch_size: int = 64,
 ) -> CodeLength:
@@ -428,19 +399,23 @@ def load_checkpoint(path: str | Path) -> tuple[GPT, dict[str, Any]]:
 
 def sample(
     model: GPT,
-    vocab: CharVocab,
+    vocab: CharTokenizer,
     prompt: str = "\n",
     n: int = 200,
     temperature: float = 1.0,
     top_k: int | None = None,
     seed: int = 0,
+    top_p: float | None = None,
 ) -> str:
-    """Continue ``prompt`` with ``n`` sampled characters (reproducible for a given ``seed``)."""
+    """Continue ``prompt`` with ``n`` sampled characters (reproducible for a given ``seed``).
+
+    ``temperature``, ``top_k`` and ``top_p`` as in :func:`predcomp.decoding.decode`.
+    """
     was_training = model.training
     model.eval()
     idx = torch.tensor([vocab.encode(prompt)], dtype=torch.long)
     gen = torch.Generator().manual_seed(seed)
-    out = model.generate(idx, n, temperature=temperature, top_k=top_k, generator=gen)
+    out = model.generate(idx, n, temperature=temperature, top_k=top_k, top_p=top_p, generator=gen)
     model.train(was_training)
     return vocab.decode(out[0].tolist())
 
@@ -493,16 +468,22 @@ def train_seq2seq(
 
 
 @torch.no_grad()
-def exact_match(model: EncoderDecoder, task: SequenceTask) -> float:
-    """Fraction of held-out sources whose greedy decoding is entirely correct."""
+def exact_match(
+    model: EncoderDecoder, task: SequenceTask, per_sequence: bool = False
+) -> float | torch.Tensor:
+    """Fraction of held-out sources whose greedy decoding is entirely correct.
+
+    The decoder is given no length: it writes until it emits EOS (or reaches the longest
+    possible target), and an output is correct only if it is the target followed by EOS. With
+    ``per_sequence``, the boolean tensor of which held-out sources were decoded correctly.
+    """
     was_training = model.training
     model.eval()
     b = task.heldout_batch()
-    out = model.greedy_decode(b.src, BOS, b.tgt_out.size(1))  # (B, L)
-    real = b.tgt_out != PAD
-    correct = ((out == b.tgt_out) | ~real).all(dim=1)
+    out = model.greedy_decode(b.src, BOS, task.target_len, eos_id=EOS)  # (B, T)
+    correct = (out == b.tgt_out).all(dim=1)  # both are padded after EOS
     model.train(was_training)
-    return correct.float().mean().item()
+    return correct if per_sequence else correct.float().mean().item()
 
 
 @torch.no_grad()

@@ -13,6 +13,10 @@ uses the opposite convention for boolean masks: ``True`` means *blocked*.)
 
 Shapes: ``B`` batch, ``H`` heads, ``T`` query positions, ``S`` key positions, ``C`` model
 width, ``D = C / H`` head width.
+
+:func:`blockwise_attention` computes the same function as :func:`scaled_dot_product_attention`
+one block of keys at a time, with an online softmax (Milakov & Gimelshein, 2018), so that the
+``T x S`` score matrix is never held: the idea behind FlashAttention (Dao et al., 2022).
 """
 
 from __future__ import annotations
@@ -24,6 +28,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from predcomp.transformer.positional import RotaryEmbedding
+
+__all__ = [
+    "KVCache",
+    "MultiHeadAttention",
+    "blockwise_attention",
+    "causal_mask",
+    "combine_masks",
+    "padding_mask",
+    "scaled_dot_product_attention",
+]
 
 
 def causal_mask(T: int, S: int | None = None, device: torch.device | None = None) -> torch.Tensor:
@@ -103,9 +117,14 @@ class MultiHeadAttention(nn.Module):
 
     ``MultiHead(X, M) = Concat(head_1, ..., head_H) W_O`` with
     ``head_h = Attention(X W_Q^h, M W_K^h, M W_V^h)``; ``M = X`` for self-attention and the
-    encoder output for cross-attention. ``W_Q, W_K, W_V`` are stored stacked in one
-    ``(3C, C)`` matrix ``in_proj`` (the layout of ``nn.MultiheadAttention``), so that
-    self-attention needs a single matrix product.
+    encoder output for cross-attention. ``W_Q, W_K, W_V`` are stored stacked in one matrix
+    ``in_proj`` (the layout of ``nn.MultiheadAttention``), so that self-attention needs a
+    single matrix product.
+
+    With ``n_kv_heads < n_heads``, groups of ``n_heads / n_kv_heads`` query heads share one key
+    head and one value head: grouped-query attention (Ainslie et al., 2023), multi-query
+    attention (Shazeer, 2019) when ``n_kv_heads = 1``. ``W_K`` and ``W_V`` then have
+    ``n_kv_heads * D`` rows instead of ``C``, and a KV cache holds that many numbers per token.
     """
 
     def __init__(
@@ -116,20 +135,31 @@ class MultiHeadAttention(nn.Module):
         bias: bool = True,
         use_sdpa: bool = True,
         rotary: RotaryEmbedding | None = None,
+        n_kv_heads: int | None = None,
     ) -> None:
         super().__init__()
         if d_model % n_heads != 0:
             raise ValueError(f"d_model={d_model} is not divisible by n_heads={n_heads}")
+        n_kv_heads = n_heads if n_kv_heads is None else n_kv_heads
+        if n_kv_heads < 1 or n_heads % n_kv_heads != 0:
+            raise ValueError(f"n_kv_heads={n_kv_heads} must divide n_heads={n_heads}")
         self.d_model, self.n_heads, self.head_dim = d_model, n_heads, d_model // n_heads
-        self.in_proj = nn.Linear(d_model, 3 * d_model, bias=bias)  # [W_Q; W_K; W_V]
+        self.n_kv_heads = n_kv_heads
+        self.kv_dim = n_kv_heads * self.head_dim  # width of the keys (and of the values)
+        # [W_Q; W_K; W_V]: (C + 2 kv_dim, C); 3C rows for ordinary multi-head attention
+        self.in_proj = nn.Linear(d_model, d_model + 2 * self.kv_dim, bias=bias)
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)  # W_O
         self.dropout = dropout
         self.use_sdpa = use_sdpa
         self.rotary = rotary
 
-    def _heads(self, x: torch.Tensor) -> torch.Tensor:
-        B, T, _ = x.shape  # (B, T, C) -> (B, H, T, D)
-        return x.view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+    def _heads(self, proj: torch.Tensor, *widths: int) -> list[torch.Tensor]:
+        """Cut a projection (B, T, sum(widths)) into parts, each (B, heads, T, D)."""
+        B, T, _ = proj.shape
+        return [
+            p.view(B, T, p.size(-1) // self.head_dim, self.head_dim).transpose(1, 2)
+            for p in proj.split(widths, dim=-1)
+        ]
 
     def forward(
         self,
@@ -151,7 +181,7 @@ class MultiHeadAttention(nn.Module):
         C = self.d_model
         w, b = self.in_proj.weight, self.in_proj.bias
         if memory is None:  # self-attention: one product gives q, k and v
-            q, k, v = self._heads_split(self.in_proj(x))
+            q, k, v = self._heads(self.in_proj(x), C, self.kv_dim, self.kv_dim)
             offset = cache.length if cache is not None else 0
             if self.rotary is not None:
                 q, k = self.rotary(q, k, offset=offset)
@@ -160,14 +190,17 @@ class MultiHeadAttention(nn.Module):
         else:  # cross-attention: queries from x, keys and values from memory
             if is_causal:
                 raise ValueError("is_causal applies to self-attention only")
-            q = self._heads(F.linear(x, w[:C], None if b is None else b[:C]))
+            (q,) = self._heads(F.linear(x, w[:C], None if b is None else b[:C]), C)
             if cache is not None and cache.k is not None and cache.v is not None:
                 k, v = cache.k, cache.v
             else:
-                kv = F.linear(memory, w[C:], None if b is None else b[C:])  # (B, S, 2C)
-                k, v = (self._heads(t) for t in kv.split(C, dim=-1))
+                kv = F.linear(memory, w[C:], None if b is None else b[C:])  # (B, S, 2 kv_dim)
+                k, v = self._heads(kv, self.kv_dim, self.kv_dim)
                 if cache is not None:
                     cache.append(k, v)
+        if self.n_kv_heads != self.n_heads:  # each key/value head serves a group of queries
+            group = self.n_heads // self.n_kv_heads
+            k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
         T, S = q.size(-2), k.size(-2)
         # A single new query (T == 1) may see every cached key: no causal mask needed.
         causal = is_causal and T > 1
@@ -186,6 +219,48 @@ class MultiHeadAttention(nn.Module):
         y = y.transpose(1, 2).contiguous().view(x.size(0), T, C)  # (B, T, C): heads side by side
         return self.out_proj(y), (weights if need_weights else None)
 
-    def _heads_split(self, qkv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        q, k, v = qkv.split(self.d_model, dim=-1)  # (B, T, 3C) -> 3 x (B, T, C)
-        return self._heads(q), self._heads(k), self._heads(v)
+
+def blockwise_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    block_size: int = 64,
+    is_causal: bool = False,
+) -> torch.Tensor:
+    """Exact ``softmax(q k^T / sqrt(d)) v``, visiting the keys ``block_size`` at a time.
+
+    For every query it keeps a running maximum ``m``, a running normalizer ``l`` and a running
+    weighted sum of values ``acc``. A new block of scores ``s`` updates them as
+
+        m' = max(m, max s),  l' = l e^(m - m') + sum e^(s - m'),
+        acc' = acc e^(m - m') + e^(s - m') v_block,
+
+    and the answer is ``acc / l``. Memory for scores is ``T x block_size`` instead of ``T x S``.
+    Shapes: ``q`` (..., T, D), ``k`` and ``v`` (..., S, D); with ``is_causal`` query ``i`` sees
+    keys ``0..i`` (requires ``T == S``).
+    """
+    if block_size < 1:
+        raise ValueError(f"block_size must be >= 1, got {block_size}")
+    T, S = q.size(-2), k.size(-2)
+    if is_causal and T != S:
+        raise ValueError(f"is_causal needs as many queries as keys, got T={T}, S={S}")
+    scale = 1.0 / math.sqrt(q.size(-1))
+    m = torch.full((*q.shape[:-1], 1), float("-inf"), dtype=q.dtype, device=q.device)
+    l = torch.zeros_like(m)  # (..., T, 1)
+    acc = torch.zeros((*q.shape[:-1], v.size(-1)), dtype=q.dtype, device=q.device)
+    rows = torch.arange(T, device=q.device).unsqueeze(-1)  # (T, 1)
+    for start in range(0, S, block_size):
+        kb, vb = k[..., start : start + block_size, :], v[..., start : start + block_size, :]
+        s = (q @ kb.transpose(-2, -1)) * scale  # (..., T, b): the only score memory
+        if is_causal:
+            cols = torch.arange(start, start + kb.size(-2), device=q.device)
+            s = s.masked_fill(cols > rows, float("-inf"))
+        m_new = torch.maximum(m, s.amax(dim=-1, keepdim=True))
+        # A row whose keys so far are all masked has m_new = -inf; keep its terms at 0.
+        safe = torch.where(torch.isinf(m_new), torch.zeros_like(m_new), m_new)
+        correction = torch.exp(m - safe)  # rescales what was accumulated with the old maximum
+        e = torch.exp(s - safe)  # (..., T, b)
+        l = l * correction + e.sum(dim=-1, keepdim=True)
+        acc = acc * correction + e @ vb
+        m = m_new
+    return acc / l

@@ -13,10 +13,29 @@ from __future__ import annotations
 
 from predcomp.transformer.gpt import GPTConfig
 
+__all__ = [
+    "attention_params",
+    "decoder_layer_params",
+    "encoder_decoder_params",
+    "encoder_layer_params",
+    "feedforward_params",
+    "gpt_forward_flops_per_token",
+    "gpt_params",
+    "gpt_train_flops_per_token",
+    "kaplan_forward_flops_per_token",
+    "kv_cache_bytes_per_token",
+    "layernorm_params",
+]
 
-def attention_params(d_model: int, bias: bool = True) -> int:
-    """Multi-head attention: ``W_Q, W_K, W_V, W_O`` are ``C x C`` each: ``4C^2 (+ 4C)``."""
-    return 4 * d_model * d_model + (4 * d_model if bias else 0)
+
+def attention_params(d_model: int, bias: bool = True, kv_dim: int | None = None) -> int:
+    """Multi-head attention: ``W_Q, W_K, W_V, W_O`` are ``C x C`` each: ``4C^2 (+ 4C)``.
+
+    With grouped-query attention, ``W_K`` and ``W_V`` are ``kv_dim x C`` (``kv_dim`` = key/value
+    heads times head width): ``2C^2 + 2 C kv_dim (+ 2C + 2 kv_dim)``.
+    """
+    kv = d_model if kv_dim is None else kv_dim
+    return 2 * d_model * (d_model + kv) + (2 * (d_model + kv) if bias else 0)
 
 
 def feedforward_params(d_model: int, d_ff: int, bias: bool = True) -> int:
@@ -29,10 +48,12 @@ def layernorm_params(d_model: int, bias: bool = True) -> int:
     return 2 * d_model if bias else d_model
 
 
-def encoder_layer_params(d_model: int, d_ff: int, bias: bool = True) -> int:
+def encoder_layer_params(
+    d_model: int, d_ff: int, bias: bool = True, kv_dim: int | None = None
+) -> int:
     """Self-attention + feed-forward + two LayerNorms."""
     return (
-        attention_params(d_model, bias)
+        attention_params(d_model, bias, kv_dim)
         + feedforward_params(d_model, d_ff, bias)
         + 2 * layernorm_params(d_model, bias)
     )
@@ -53,10 +74,11 @@ def gpt_params(config: GPTConfig, non_embedding: bool = False) -> int:
     ``V C`` (token embedding = output head, tied) ``+ T C`` (learned positions only)
     ``+ L (12 C^2 + 13 C)`` ``+ 2C`` (final LayerNorm), with biases. With
     ``non_embedding=True``, the token and position tables are left out: this is Kaplan et
-    al.'s ``N``, about ``12 L C^2``.
+    al.'s ``N``, about ``12 L C^2``, and what
+    :meth:`~predcomp.transformer.gpt.GPT.num_params` counts with the same flag.
     """
     c = config
-    n = c.n_layer * encoder_layer_params(c.n_embd, 4 * c.n_embd, c.bias)
+    n = c.n_layer * encoder_layer_params(c.n_embd, 4 * c.n_embd, c.bias, c.kv_dim)
     n += layernorm_params(c.n_embd, c.bias)
     if not non_embedding:
         n += c.vocab_size * c.n_embd
@@ -88,15 +110,16 @@ def encoder_decoder_params(
 def gpt_forward_flops_per_token(config: GPTConfig, context: int | None = None) -> int:
     """Forward FLOPs per token of a full pass over ``context`` tokens (default ``block_size``).
 
-    Per layer: ``2 * 3C^2`` (queries, keys, values) ``+ 2TC`` (scores ``QK^T``) ``+ 2TC``
-    (weights times values) ``+ 2C^2`` (output projection) ``+ 4CF`` (feed-forward); then
-    ``2CV`` for the output head. The attention terms count the whole ``T x T`` matrix, as a
-    dense implementation computes it even where the causal mask zeroes it.
+    Per layer: ``2 * 3C^2`` (queries, keys, values; ``2C (C + 2 kv_dim)`` with grouped-query
+    attention) ``+ 2TC`` (scores ``QK^T``) ``+ 2TC`` (weights times values) ``+ 2C^2`` (output
+    projection) ``+ 4CF`` (feed-forward); then ``2CV`` for the output head. The attention
+    terms count the whole ``T x T`` matrix, as a dense implementation computes it even where
+    the causal mask zeroes it.
     """
     c = config
     T = c.block_size if context is None else context
     C, F = c.n_embd, 4 * c.n_embd
-    per_layer = 6 * C * C + 4 * T * C + 2 * C * C + 4 * C * F
+    per_layer = 2 * C * (C + 2 * c.kv_dim) + 4 * T * C + 2 * C * C + 4 * C * F
     return c.n_layer * per_layer + 2 * C * c.vocab_size
 
 
@@ -105,6 +128,16 @@ def kaplan_forward_flops_per_token(config: GPTConfig, context: int | None = None
     T = config.block_size if context is None else context
     N = 12 * config.n_layer * config.n_embd**2
     return 2 * N + 2 * config.n_layer * T * config.n_embd
+
+
+def kv_cache_bytes_per_token(config: GPTConfig, bytes_per_value: int = 4) -> int:
+    """Memory a KV cache holds per token: a key and a value per layer, ``2 L kv_dim`` numbers.
+
+    ``kv_dim = C`` for ordinary multi-head attention, so ``2 L C`` numbers per token; grouped-
+    query attention divides it by ``n_head / n_kv_head``. ``bytes_per_value``: 4 for float32,
+    2 for 16-bit formats.
+    """
+    return 2 * config.n_layer * config.kv_dim * bytes_per_value
 
 
 def gpt_train_flops_per_token(config: GPTConfig, context: int | None = None) -> int:

@@ -4,7 +4,8 @@ An embedding is a matrix ``E`` of shape ``(vocab_size, d_model)``; token ``i`` b
 ``E[i]``, which is the same as multiplying the one-hot vector of ``i`` by ``E``. Vaswani et al.
 (2017) multiply the rows by ``sqrt(d_model)`` so that they are not drowned by the positional
 encoding added next; GPT-2 does not scale (its embeddings start small and learned positions are
-of the same size). Both are available here.
+of the same size). Both are available here; the package's GPT scales only when it adds the fixed
+sinusoidal table.
 """
 
 from __future__ import annotations

@@ -20,6 +20,11 @@ from predcomp.transformer.embedding import TokenEmbedding
 from predcomp.transformer.layers import Decoder, Encoder
 from predcomp.transformer.positional import SinusoidalPositionalEncoding
 
+__all__ = [
+    "EncoderDecoder",
+    "Seq2SeqConfig",
+]
+
 
 @dataclass
 class Seq2SeqConfig:
@@ -95,15 +100,30 @@ class EncoderDecoder(nn.Module):
         return logits, loss
 
     @torch.no_grad()
-    def greedy_decode(self, src: torch.Tensor, bos_id: int, length: int) -> torch.Tensor:
-        """Generate ``length`` tokens per source sequence, taking the most probable each time."""
+    def greedy_decode(
+        self, src: torch.Tensor, bos_id: int, max_len: int, eos_id: int | None = None
+    ) -> torch.Tensor:
+        """Generate up to ``max_len`` tokens per source, taking the most probable each time.
+
+        With ``eos_id``, a sequence ends at its first ``eos_id`` (kept in the output); the
+        positions after it hold ``pad_id``, and decoding stops once every sequence has ended.
+        Returns ``(B, max_len)`` token ids.
+        """
         memory = self.encode(src)
         cache = [(KVCache(), KVCache()) for _ in self.decoder.layers]
-        out = torch.full((src.size(0), 1), bos_id, dtype=torch.long, device=src.device)
-        for _ in range(length):
-            logits = self.decode(out[:, -1:], memory, src, cache=cache)  # (B, 1, V)
-            out = torch.cat((out, logits[:, -1].argmax(-1, keepdim=True)), dim=1)
-        return out[:, 1:]
+        B, pad = src.size(0), self.config.pad_id
+        out = torch.full((B, max_len), pad, dtype=torch.long, device=src.device)
+        prev = torch.full((B, 1), bos_id, dtype=torch.long, device=src.device)
+        done = torch.zeros(B, dtype=torch.bool, device=src.device)
+        for t in range(max_len):
+            logits = self.decode(prev, memory, src, cache=cache)  # (B, 1, V)
+            prev = logits[:, -1].argmax(-1, keepdim=True)  # (B, 1)
+            out[:, t] = prev[:, 0].masked_fill(done, pad)
+            if eos_id is not None:
+                done |= prev[:, 0] == eos_id
+                if done.all():
+                    break
+        return out
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -1,12 +1,16 @@
 """The blocks around attention: feed-forward, residual + LayerNorm, encoder and decoder layers.
 
 A Transformer layer is two (encoder) or three (decoder) *sublayers*, each wrapped in a
-residual connection and a layer normalization. Where the normalization sits matters:
+residual connection and a layer normalization (:func:`residual`, the one place where the
+branch is written). Where the normalization sits matters:
 
 * **post-norm** (Vaswani et al., 2017): ``x = LayerNorm(x + Sublayer(x))``;
-* **pre-norm** (GPT-2; analysed by Xiong et al., 2020): ``x = x + Sublayer(LayerNorm(x))``,
-  which keeps an un-normalized residual path from input to output and trains stably without
-  a learning-rate warm-up; a pre-norm stack ends with one final LayerNorm.
+* **pre-norm** (the tensor2tensor code of the Transformer's authors, Wang et al. 2019, GPT-2;
+  analysed by Xiong et al., 2020): ``x = x + Sublayer(LayerNorm(x))``, which keeps an
+  un-normalized residual path from input to output and trains stably without a learning-rate
+  warm-up; a pre-norm stack ends with one final LayerNorm.
+
+LayerNorm itself is PyTorch's ``nn.LayerNorm`` (with ``bias=False`` where biases are off).
 
 The classes mirror ``nn.TransformerEncoderLayer`` / ``nn.TransformerDecoderLayer`` (same
 sublayer order, same dropout placement, ``norm_first`` selects pre-norm), so weights copied
@@ -16,6 +20,7 @@ from those modules give the same outputs; the tests check this.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -24,23 +29,34 @@ from torch import nn
 from predcomp.transformer.attention import KVCache, MultiHeadAttention
 from predcomp.transformer.positional import RotaryEmbedding
 
+__all__ = [
+    "ACTIVATIONS",
+    "Decoder",
+    "DecoderLayer",
+    "Encoder",
+    "EncoderLayer",
+    "FeedForward",
+    "residual",
+]
+
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": F.relu,
     "gelu": F.gelu,
 }
 
 
-class LayerNorm(nn.Module):
-    """``gamma * (x - mean) / sqrt(var + eps) + beta`` over the last dimension (optional beta)."""
-
-    def __init__(self, d_model: int, eps: float = 1e-5, bias: bool = True) -> None:
-        super().__init__()
-        self.eps = eps
-        self.weight = nn.Parameter(torch.ones(d_model))
-        self.bias = nn.Parameter(torch.zeros(d_model)) if bias else None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, self.eps)
+def residual(
+    x: torch.Tensor,
+    sublayer: Callable[[torch.Tensor], torch.Tensor],
+    norm: nn.Module,
+    dropout: nn.Module,
+    norm_first: bool,
+) -> torch.Tensor:
+    """One residual sublayer ``f``: pre-norm ``x + dropout(f(norm(x)))``, post-norm
+    ``norm(x + dropout(f(x)))``. Dropout sits where ``nn.TransformerEncoderLayer`` puts it."""
+    if norm_first:
+        return x + dropout(sublayer(norm(x)))
+    return norm(x + dropout(sublayer(x)))
 
 
 class FeedForward(nn.Module):
@@ -84,22 +100,32 @@ class EncoderLayer(nn.Module):
         use_sdpa: bool = True,
         rotary: RotaryEmbedding | None = None,
         eps: float = 1e-5,
+        n_kv_heads: int | None = None,
     ) -> None:
         super().__init__()
         self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, use_sdpa, rotary)
+        self.self_attn = MultiHeadAttention(
+            d_model, n_heads, dropout, bias, use_sdpa, rotary, n_kv_heads
+        )
         self.ff = FeedForward(d_model, d_ff, dropout, activation, bias)
-        self.norm1 = LayerNorm(d_model, eps, bias)
-        self.norm2 = LayerNorm(d_model, eps, bias)
+        self.norm1 = nn.LayerNorm(d_model, eps, bias=bias)
+        self.norm2 = nn.LayerNorm(d_model, eps, bias=bias)
         self.dropout1 = nn.Dropout(dropout)
         self.dropout2 = nn.Dropout(dropout)
         self.attn_weights: torch.Tensor | None = None  # filled when need_weights=True
 
-    def _sa(self, x: torch.Tensor, mask, is_causal, cache, need_weights) -> torch.Tensor:
-        y, self.attn_weights = self.self_attn(
-            x, mask=mask, is_causal=is_causal, cache=cache, need_weights=need_weights
-        )
-        return self.dropout1(y)
+    def _self_attention(
+        self, mask, is_causal, cache, need_weights
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The self-attention sublayer as a function of its input (records the weights)."""
+
+        def f(h: torch.Tensor) -> torch.Tensor:
+            y, self.attn_weights = self.self_attn(
+                h, mask=mask, is_causal=is_causal, cache=cache, need_weights=need_weights
+            )
+            return y
+
+        return f
 
     def forward(
         self,
@@ -110,57 +136,37 @@ class EncoderLayer(nn.Module):
         need_weights: bool = False,
     ) -> torch.Tensor:
         """``x`` (B, T, C) -> (B, T, C); ``mask`` as in :class:`MultiHeadAttention`."""
-        if self.norm_first:
-            x = x + self._sa(self.norm1(x), mask, is_causal, cache, need_weights)
-            x = x + self.dropout2(self.ff(self.norm2(x)))
-        else:
-            x = self.norm1(x + self._sa(x, mask, is_causal, cache, need_weights))
-            x = self.norm2(x + self.dropout2(self.ff(x)))
-        return x
+        sa = self._self_attention(mask, is_causal, cache, need_weights)
+        x = residual(x, sa, self.norm1, self.dropout1, self.norm_first)
+        return residual(x, self.ff, self.norm2, self.dropout2, self.norm_first)
 
 
-class DecoderLayer(nn.Module):
-    """Causal self-attention, cross-attention to the encoder output, then feed-forward."""
+class DecoderLayer(EncoderLayer):
+    """Causal self-attention, cross-attention to the encoder output, then feed-forward.
 
-    def __init__(
-        self,
-        d_model: int,
-        n_heads: int,
-        d_ff: int,
-        dropout: float = 0.0,
-        activation: str = "gelu",
-        norm_first: bool = True,
-        bias: bool = True,
-        use_sdpa: bool = True,
-        eps: float = 1e-5,
-    ) -> None:
-        super().__init__()
-        self.norm_first = norm_first
-        self.self_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, use_sdpa)
-        self.cross_attn = MultiHeadAttention(d_model, n_heads, dropout, bias, use_sdpa)
-        self.ff = FeedForward(d_model, d_ff, dropout, activation, bias)
-        self.norm1 = LayerNorm(d_model, eps, bias)
-        self.norm2 = LayerNorm(d_model, eps, bias)
-        self.norm3 = LayerNorm(d_model, eps, bias)
-        self.dropout1 = nn.Dropout(dropout)
-        self.dropout2 = nn.Dropout(dropout)
-        self.dropout3 = nn.Dropout(dropout)
-        self.attn_weights: torch.Tensor | None = None  # self-attention, when need_weights
+    An encoder layer with a third sublayer in the middle; the names follow
+    ``nn.TransformerDecoderLayer`` (``norm2`` and ``dropout2`` belong to the cross-attention,
+    ``norm3`` and ``dropout3`` to the feed-forward network).
+    """
+
+    def __init__(self, d_model: int, n_heads: int, d_ff: int, **layer_kw: Any) -> None:
+        """``layer_kw``: the keyword arguments of :class:`EncoderLayer` (dropout, activation,
+        norm_first, bias, use_sdpa, eps, n_kv_heads); the new sublayer has the same settings."""
+        super().__init__(d_model, n_heads, d_ff, **layer_kw)
+        sa = self.self_attn
+        self.cross_attn = MultiHeadAttention(
+            d_model,
+            n_heads,
+            sa.dropout,
+            sa.in_proj.bias is not None,
+            sa.use_sdpa,
+            n_kv_heads=sa.n_kv_heads,
+        )
+        self.norm3 = nn.LayerNorm(d_model, self.norm1.eps, bias=self.norm1.bias is not None)
+        self.dropout3 = nn.Dropout(self.dropout1.p)
         self.cross_weights: torch.Tensor | None = None  # cross-attention, when need_weights
 
-    def _sa(self, x, mask, is_causal, cache, need_weights) -> torch.Tensor:
-        y, self.attn_weights = self.self_attn(
-            x, mask=mask, is_causal=is_causal, cache=cache, need_weights=need_weights
-        )
-        return self.dropout1(y)
-
-    def _ca(self, x, memory, memory_mask, cache, need_weights) -> torch.Tensor:
-        y, self.cross_weights = self.cross_attn(
-            x, memory, mask=memory_mask, cache=cache, need_weights=need_weights
-        )
-        return self.dropout2(y)
-
-    def forward(
+    def forward(  # type: ignore[override]
         self,
         x: torch.Tensor,
         memory: torch.Tensor,
@@ -172,27 +178,31 @@ class DecoderLayer(nn.Module):
     ) -> torch.Tensor:
         """``x`` (B, T, C) attends to itself (causally) and to ``memory`` (B, S, C)."""
         self_cache, cross_cache = cache if cache is not None else (None, None)
-        if self.norm_first:
-            x = x + self._sa(self.norm1(x), mask, is_causal, self_cache, need_weights)
-            x = x + self._ca(self.norm2(x), memory, memory_mask, cross_cache, need_weights)
-            x = x + self.dropout3(self.ff(self.norm3(x)))
-        else:
-            x = self.norm1(x + self._sa(x, mask, is_causal, self_cache, need_weights))
-            x = self.norm2(x + self._ca(x, memory, memory_mask, cross_cache, need_weights))
-            x = self.norm3(x + self.dropout3(self.ff(x)))
-        return x
+
+        def cross_attention(h: torch.Tensor) -> torch.Tensor:
+            y, self.cross_weights = self.cross_attn(
+                h, memory, mask=memory_mask, cache=cross_cache, need_weights=need_weights
+            )
+            return y
+
+        sa = self._self_attention(mask, is_causal, self_cache, need_weights)
+        x = residual(x, sa, self.norm1, self.dropout1, self.norm_first)
+        x = residual(x, cross_attention, self.norm2, self.dropout2, self.norm_first)
+        return residual(x, self.ff, self.norm3, self.dropout3, self.norm_first)
 
 
 class Encoder(nn.Module):
     """A stack of ``n_layers`` encoder layers (plus a final LayerNorm when pre-norm)."""
 
+    layer_class: type[EncoderLayer] = EncoderLayer
+
     def __init__(self, n_layers: int, d_model: int, norm_first: bool = True, **layer_kw) -> None:
         super().__init__()
         self.layers = nn.ModuleList(
-            EncoderLayer(d_model, norm_first=norm_first, **layer_kw) for _ in range(n_layers)
+            self.layer_class(d_model, norm_first=norm_first, **layer_kw) for _ in range(n_layers)
         )
         bias = layer_kw.get("bias", True)
-        self.norm = LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
+        self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
 
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor | None = None, is_causal: bool = False
@@ -202,18 +212,12 @@ class Encoder(nn.Module):
         return self.norm(x)
 
 
-class Decoder(nn.Module):
+class Decoder(Encoder):
     """A stack of ``n_layers`` decoder layers (plus a final LayerNorm when pre-norm)."""
 
-    def __init__(self, n_layers: int, d_model: int, norm_first: bool = True, **layer_kw) -> None:
-        super().__init__()
-        self.layers = nn.ModuleList(
-            DecoderLayer(d_model, norm_first=norm_first, **layer_kw) for _ in range(n_layers)
-        )
-        bias = layer_kw.get("bias", True)
-        self.norm = LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
+    layer_class = DecoderLayer
 
-    def forward(
+    def forward(  # type: ignore[override]
         self,
         x: torch.Tensor,
         memory: torch.Tensor,
