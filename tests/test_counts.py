@@ -304,3 +304,27 @@ def test_kt_regret_formula_matches_the_exact_regret_for_large_counts():
     )
     with pytest.raises(ValueError):
         counts.kt_regret(0, 1, 2)
+
+
+def test_count_table_from_a_start_against_a_loop():
+    rng = np.random.default_rng(1)
+    seq = rng.integers(0, 3, size=200)
+    for order, start in ((0, 0), (1, 1), (2, 4), (3, 3)):
+        got = counts.count_table(seq, order, 3, start=start)
+        table: dict[tuple, np.ndarray] = {}
+        for t in range(start, len(seq)):
+            ctx = tuple(seq[t - order : t])
+            table.setdefault(ctx, np.zeros(3))[seq[t]] += 1
+        want = np.array([table[c] for c in sorted(table)])
+        # contexts are in increasing id order; compare as multisets of rows
+        assert sorted(map(tuple, got)) == sorted(map(tuple, want))
+        assert got.sum() == len(seq) - start
+    with pytest.raises(ValueError):
+        counts.count_table(seq, 3, 3, start=-1)
+    # from the start, the first symbols have their own (shorter) contexts: the KT mixture of
+    # all rows is the adaptive model's prequential code length of the whole sequence
+    rows = counts.count_table(seq, 2, 3, start=0)
+    assert rows.sum() == len(seq)
+    assert counts.additive_code_length(rows, 0.5).sum() == pytest.approx(
+        counts.sequential_code_length(seq, 2, 3)
+    )

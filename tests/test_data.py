@@ -311,6 +311,25 @@ def test_markov_source_edge_cases():
         data.markov_source(P, -1)
 
 
+def test_markov_log_loss_is_the_sequence_probability():
+    P = data.random_transition_matrix(3, order=2, concentration=1.0, seed=4)
+    src = data.MarkovSource(P, order=2)
+    x = src.sample(50, seed=2)
+    loss = src.log_loss(x)
+    pi = src.stationary_contexts()
+    by_hand = -math.log2(pi[x[0] * 3 + x[1]])
+    for t in range(2, len(x)):
+        by_hand -= math.log2(P[x[t - 2] * 3 + x[t - 1], x[t]])
+    assert loss.sum() == pytest.approx(by_hand)
+    assert loss[0] == pytest.approx(-math.log2(pi.reshape(3, 3).sum(axis=1)[x[0]]))
+    # on a long sample the mean loss approaches the entropy rate
+    long = src.sample(200_000, seed=3)
+    assert src.log_loss(long).mean() == pytest.approx(src.entropy_rate(), abs=0.01)
+    assert src.log_loss(x[:1]).shape == (1,)
+    with pytest.raises(ValueError):
+        src.log_loss([0, 3])
+
+
 @pytest.mark.parametrize("name", sorted(data.CORPORA))
 def test_real_corpus_matches_its_record_when_cached(name):
     # CI seeds the cache before the tests; on a machine without the files there is nothing

@@ -94,6 +94,8 @@ def _allocated(build) -> int:
         ("mix", {"models": [["ppm", {"order": 16}]] * 16, "by_previous": False}),
         ("cm", {"table_bits": 16}),
         ("cm", {"table_bits": 20, "orders": [1, 2, 3, 4, 5, 6, 7, 8]}),
+        ("ctw", {"depth": 64, "max_nodes": 1 << 21}),
+        ("lz78", {"max_nodes": 1 << 21}),
     ],
 )
 def test_declared_memory_bounds_what_building_allocates(name, params):

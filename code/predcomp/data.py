@@ -308,6 +308,36 @@ class MarkovSource:
             c = (c * a + x) % m
         return out
 
+    def log_loss(self, seq: ArrayLike, base: float = 2.0) -> np.ndarray:
+        """Per-symbol ``-log P(x_t | x_{<t})`` of ``seq`` under this source (the ideal code).
+
+        The first ``k`` symbols cost their stationary context probability (spread over them by
+        the chain rule), every later one its transition probability, so the sum is
+        ``-log P(seq)``: what a coder that knows the source spends, which any learning model
+        must exceed on average (its excess is the model's redundancy).
+        """
+        x = np.asarray(seq, dtype=np.int64)
+        a, k = self.alphabet_size, self.order
+        if x.ndim != 1 or (x.size and (x.min() < 0 or x.max() >= a)):
+            raise ValueError(f"seq must be a 1-D array of symbols in 0..{a - 1}")
+        scale = math.log(base)
+        out = np.empty(x.size)
+        head = min(k, x.size)
+        if head:  # P(x_1 .. x_head) from the stationary distribution of contexts, by marginals
+            pi = self._pi.reshape((a,) * k)
+            prev = 0.0
+            for i in range(1, head + 1):
+                marg = pi.sum(axis=tuple(range(i, k))) if i < k else pi
+                cur = -math.log(float(marg[tuple(x[:i])])) / scale
+                out[i - 1] = cur - prev
+                prev = cur
+        if x.size > k:
+            weights = a ** np.arange(k - 1, -1, -1)  # most recent symbol least significant
+            idx = np.arange(k, x.size)[:, None] - k + np.arange(k)[None, :]
+            ctx = x[idx] @ weights
+            out[k:] = -np.log(self.P[ctx, x[k:]]) / scale
+        return out
+
     def __repr__(self) -> str:
         return f"MarkovSource(order={self.order}, alphabet_size={self.alphabet_size})"
 

@@ -13,7 +13,7 @@ Codes for the positive integers (Elias 1975) are prefix codes for an infinite al
 no probabilities: :func:`elias_gamma` writes ``n`` in ``2 floor(log2 n) + 1`` bits and
 :func:`elias_delta` in ``floor(log2 n) + 2 floor(log2(floor(log2 n) + 1)) + 1``, which is
 ``log2 n + O(log log n)``. They are how a two-part code pays for an integer such as a model's
-order or a count (the minimum description length chapter).
+order or a count (:mod:`predcomp.mdl`).
 """
 
 from __future__ import annotations

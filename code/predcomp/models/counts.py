@@ -359,16 +359,22 @@ def guess_ranks(
 # --------------------------------------------------------------------------------------------
 
 
-def count_table(seq: np.ndarray, order: int, alphabet_size: int) -> np.ndarray:
+def count_table(seq: np.ndarray, order: int, alphabet_size: int, start: int = 0) -> np.ndarray:
     """The counts of each symbol after each context of ``seq`` that occurs: ``(contexts, A)``.
 
     Rows are the distinct (start-padded) contexts of :func:`context_ids`, in the order of their
-    ids; row ``c``, column ``a`` is how often ``a`` followed context ``c``.
+    ids; row ``c``, column ``a`` is how often ``a`` followed context ``c``. Only the positions
+    from ``start`` on are counted: with ``start >= order`` every row is a full context, and
+    models of several orders can be compared on the same symbols (all conditioned on the first
+    ``start``).
     """
     s = _check_sequence(seq, order, alphabet_size, 0.0)
-    _, row = np.unique(context_ids(s, order, alphabet_size), return_inverse=True)
+    if isinstance(start, bool) or not isinstance(start, int | np.integer) or start < 0:
+        raise ValueError(f"start must be a non-negative integer, got {start!r}")
+    ids = context_ids(s, order, alphabet_size)[start:]
+    _, row = np.unique(ids, return_inverse=True)
     table = np.zeros((int(row.max(initial=-1)) + 1, alphabet_size), dtype=np.int64)
-    np.add.at(table, (row.ravel(), s), 1)
+    np.add.at(table, (row.ravel(), s[start:]), 1)
     return table
 
 

@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from predcomp.models import ctw, lz
 from predcomp.models.base import Model
 from predcomp.models.context_mixing import ContextMixing, table_bits_for
 from predcomp.models.counts import Adaptive, ContextModel, Uniform
@@ -169,6 +170,25 @@ def _cm_sized(params: dict[str, Any], input_length: int) -> dict[str, Any]:
     return {"table_bits": table_bits_for(input_length), **params}
 
 
+def _node_budget(params: Mapping[str, Any], name: str, maximum: int) -> int:
+    """A tree model's ``max_nodes``, checked before its memory is computed from it."""
+    nodes = params.get("max_nodes", SPECS[name].parameters()["max_nodes"])
+    if isinstance(nodes, bool) or not isinstance(nodes, int) or not 1 <= nodes <= maximum:
+        raise ValueError(f"max_nodes must be an integer in 1..{maximum}, got {nodes!r}")
+    return nodes
+
+
+def _ctw_sized(params: dict[str, Any], input_length: int) -> dict[str, Any]:
+    depth = params.get("depth", 16)
+    if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= ctw.MAX_DEPTH:
+        depth = ctw.MAX_DEPTH  # the constructor refuses it; size as for the deepest tree
+    return {"max_nodes": ctw.nodes_for(input_length, depth), **params}
+
+
+def _lz_sized(params: dict[str, Any], input_length: int) -> dict[str, Any]:
+    return {"max_nodes": lz.nodes_for(input_length), **params}
+
+
 #: name -> what the registry knows about it
 SPECS: dict[str, ModelSpec] = {
     "uniform": ModelSpec(
@@ -203,6 +223,21 @@ SPECS: dict[str, ModelSpec] = {
         memory=_cm_memory,
         bitwise=True,
         sized=_cm_sized,
+    ),
+    # The tree models grow as they code: their declared memory is that of a full tree, and
+    # their node budget is sized to the input (the budget lands in the header).
+    "ctw": ModelSpec(
+        "context-tree weighting over the previous bytes' bits (depth=16), one tree per bit",
+        ctw.CTW,
+        memory=lambda p: ctw.memory_bound(_node_budget(p, "ctw", ctw.MAX_NODES)),
+        bitwise=True,
+        sized=_ctw_sized,
+    ),
+    "lz78": ModelSpec(
+        "LZ78's phrase tree as a predictor, a KT estimator at each node (learns slowly)",
+        lz.LZ78,
+        memory=lambda p: lz.memory_bound(_node_budget(p, "lz78", lz.MAX_NODES)),
+        sized=_lz_sized,
     ),
 }
 
