@@ -15,7 +15,7 @@ def test_squash_is_the_logistic_function_within_rounding():
 
 def test_squash_is_monotone_and_clamped():
     assert all(SQUASH[1:] >= SQUASH[:-1])
-    assert squash(-10**6) == squash(-2047) >= 1 and squash(10**6) == squash(2047) <= ONE - 1
+    assert squash(-(10**6)) == squash(-2047) >= 1 and squash(10**6) == squash(2047) <= ONE - 1
 
 
 def test_stretch_inverts_squash():
