@@ -226,7 +226,7 @@ SPECS: dict[str, ModelSpec] = {
         sized=_cm_sized(cm.ContextMixing),
     ),
     "cm-max": ModelSpec(
-        "strongest context mixing: orders 1-7, sparse and column contexts, 2 mixer layers, 3 APMs",
+        "strongest context mixing: orders 1-7, sparse and column contexts, 2 mixer layers",
         cm.StrongestMixing,
         memory=_cm_memory(cm.StrongestMixing),
         bitwise=True,

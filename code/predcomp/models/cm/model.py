@@ -284,17 +284,17 @@ class ContextMixing:
 
 
 class StrongestMixing(ContextMixing):
-    """The strongest level: more and sparser contexts, two mixer layers, three chained APMs."""
+    """The strongest level: more and sparser contexts, two mixer layers, larger tables."""
 
     def __init__(
         self,
         contexts: Sequence[str] = MAX_CONTEXTS,
         match: bool = True,
         selectors: Sequence[str] = ("order", "c0", "c1"),
-        apms: Sequence[str] = ("c0", "c1", "c2"),
+        apms: Sequence[str] = ("c0", "c1"),
         table_bits: int = 24,
         match_bits: int = 22,
-        lr: int = 2,
+        lr: int = 3,
         limit: int = 255,
     ) -> None:
         super().__init__(contexts, match, selectors, apms, table_bits, match_bits, lr, limit)
