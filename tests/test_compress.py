@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import json
 import lzma
 import math
+import random
 import time
+from pathlib import Path
 
 import predcomp
 import pytest
@@ -29,7 +32,7 @@ from predcomp.compress import (
     max_decoded_length,
 )
 from predcomp.models.context_mixing import table_bits_for
-from predcomp.models.registry import MODELS, LimitExceededError, make_model
+from predcomp.models.registry import MODELS, SPECS, LimitExceededError, make_model
 
 ALL = list(MODELS)
 SKEWED = b"\x00" * 300 + b"\x01" + b"\x00" * 50
@@ -253,3 +256,57 @@ def test_a_forged_length_at_the_bound_ends_in_bounded_cpu_time(model):
         with pytest.raises(ValueError):
             decompress(blob)
     assert time.process_time() - start < 30  # CPU seconds (about 2 for cm); load cannot inflate it
+
+
+# ---------------------------------------------------------------------- pinned containers
+
+#: sha256 and length of the containers of a few inputs, per model (tests/golden/containers.json)
+GOLDEN = Path(__file__).parent / "golden" / "containers.json"
+
+
+def golden_inputs() -> dict[str, bytes]:
+    """Small inputs covering empty, one byte, text, random bytes and a long run."""
+    text = (
+        b"It is a truth universally acknowledged, that a single man in possession of a good "
+        b"fortune, must be in want of a wife. However little known the feelings or views of such "
+        b"a man may be on his first entering a neighbourhood, this truth is so well fixed in the "
+        b"minds of the surrounding families, that he is considered the rightful property of some "
+        b"one or other of their daughters.\n"
+    ) * 3
+    rng = random.Random(1)
+    noise = bytes(rng.randrange(256) for _ in range(300))
+    return {"empty": b"", "one": b"a", "text": text, "random": noise, "zeros": bytes(2000)}
+
+
+def golden_containers() -> dict[str, list]:
+    """``"model/input"`` -> ``[length, sha256]`` of the container :func:`compress` makes."""
+    inputs = golden_inputs()
+    cases = [(name, {}, key) for name in SPECS for key in inputs]
+    cases += [
+        ("ppm", {"order": 2}, "text"),
+        ("context", {"order": 3}, "text"),
+        ("mix", {"models": [["order0", {}], ["ppm", {"order": 3}]], "by_previous": False}, "text"),
+    ]
+    out = {}
+    for name, params, key in cases:
+        blob = compress(inputs[key], name, progress=False, **params)
+        label = f"{name}{json.dumps(params, sort_keys=True) if params else ''}/{key}"
+        out[label] = [len(blob), hashlib.sha256(blob).hexdigest()]
+    return out
+
+
+def test_containers_are_byte_identical_to_the_pinned_ones():
+    """A refactoring must not change a single byte a model's container holds.
+
+    A deliberate change to a model's predictions (or to the version) changes its containers:
+    then regenerate the fixture with ``python tests/test_compress.py`` and say so in the commit.
+    """
+    expected = json.loads(GOLDEN.read_text())
+    got = golden_containers()
+    assert set(got) == set(expected), "the registered models changed: regenerate the fixture"
+    changed = sorted(k for k in got if got[k] != expected[k])
+    assert not changed, f"containers changed for {changed}"
+
+
+if __name__ == "__main__":  # regenerate the pinned containers
+    GOLDEN.write_text(json.dumps(golden_containers(), indent=1, sort_keys=True) + "\n")

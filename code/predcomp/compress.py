@@ -1,11 +1,12 @@
 """Compress and decompress bytes with any predictive model, and the standard tools to compare.
 
-:func:`compress` drives a fresh model and the arithmetic coder through the data (predict,
-quantize, encode, update) and wraps the payload in the container
-(:mod:`predcomp.coding.container`) with the model's name and hyper-parameters, the length and
-a checksum. :func:`decompress` reads the container, rebuilds an identical fresh model, decodes
-exactly ``length`` symbols through the *same* predict–quantize–update path, and verifies the
-checksum. :func:`code_length` is the ideal length ``sum(-log2 p)`` the coder approaches.
+:func:`compress` drives a fresh model and the arithmetic coder through the data with the loop
+of :mod:`predcomp.coding.model_coding` (predict, quantize, encode, update) and wraps the
+payload in the container (:mod:`predcomp.coding.container`) with the model's name and
+hyper-parameters (:func:`predcomp.models.registry.model_params`), the length and a checksum.
+:func:`decompress` reads the container, rebuilds an identical fresh model, decodes exactly
+``length`` symbols through the *same* predict–quantize–update path, and verifies the checksum.
+:func:`code_length` is the ideal length ``sum(-log2 p)`` the coder approaches.
 
 A header is hostile until checked. Before building anything, :func:`decompress` validates the
 model it describes (:func:`predcomp.models.registry.validate`: names, nesting, alphabets,
@@ -35,20 +36,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import predcomp
-from predcomp.coding.arithmetic import (
-    ArithmeticDecoder,
-    ArithmeticEncoder,
-    frequency_ceiling,
-    quantize,
-)
+from predcomp.coding.arithmetic import frequency_ceiling
 from predcomp.coding.container import ContainerError, pack, unpack, verify
-from predcomp.models.base import BitModel, Model
+from predcomp.coding.model_coding import decoded_symbols, encode_with_model, ideal_code_length
 from predcomp.models.registry import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MODEL,
     MODELS,
     LimitExceededError,
     make_model,
+    model_params,
     validate,
 )
 
@@ -67,7 +64,6 @@ __all__ = [
     "find_7z",
     "format_table",
     "max_decoded_length",
-    "model_code_length",
     "ppmd_7z_compress",
     "ppmd_7z_decompress",
     "standard_codecs",
@@ -75,8 +71,6 @@ __all__ = [
 
 #: inputs longer than this (bytes) get a progress bar when ``progress`` is left to ``None``
 PROGRESS_THRESHOLD = 1 << 20
-#: the bits of a byte, most significant first (the order bitwise models code them in)
-_BIT_SHIFTS = (7, 6, 5, 4, 3, 2, 1, 0)
 #: key under which the container records the package version that made it
 _VERSION_KEY = "predcomp_version"
 #: the least any byte costs in a compressed payload, in bits, whatever the model predicts.
@@ -111,8 +105,8 @@ def _resident_bytes() -> int | None:
     return peak if sys.platform == "darwin" else 1024 * peak
 
 
-def _guarded(steps: Iterable[int], base: int | None, max_memory: int | None) -> Iterable[int]:
-    """``steps``, stopping with :class:`LimitExceededError` once memory grew by ``max_memory``.
+def _guarded(symbols: Iterable[int], base: int | None, max_memory: int | None) -> Iterable[int]:
+    """``symbols``, stopping with :class:`LimitExceededError` once memory grew by ``max_memory``.
 
     :func:`~predcomp.models.registry.validate` bounds what building a model allocates; models
     that learn also grow with the data (a PPM context, a count array), which no header field
@@ -120,9 +114,9 @@ def _guarded(steps: Iterable[int], base: int | None, max_memory: int | None) -> 
     measured before the model was built.
     """
     if base is None or max_memory is None:
-        yield from steps
+        yield from symbols
         return
-    for i in steps:
+    for i, symbol in enumerate(symbols):
         if i % _MEMORY_CHECK_EVERY == 0 and i:
             grown = (_resident_bytes() or 0) - base
             if grown > max_memory:
@@ -131,33 +125,33 @@ def _guarded(steps: Iterable[int], base: int | None, max_memory: int | None) -> 
                     f"more than the limit of {max_memory / 2**20:,.0f} MiB (raise it with "
                     "--max-memory)"
                 )
-        yield i
+        yield symbol
 
 
-def _steps(
-    n: int, progress: bool | None, desc: str, base: int | None = None, max_memory: int | None = None
+def _watched(
+    symbols: Iterable[int],
+    n: int,
+    progress: bool | None,
+    desc: str,
+    base: int | None = None,
+    max_memory: int | None = None,
 ) -> Iterable[int]:
-    """``range(n)``, in a tqdm progress bar on stderr for long inputs, memory-guarded."""
+    """The ``n`` ``symbols``, in a tqdm progress bar on stderr for long inputs, memory-guarded."""
     if progress is None:
         progress = n > PROGRESS_THRESHOLD
-    steps: Iterable[int] = range(n)
     if progress:
         from tqdm import tqdm
 
-        steps = tqdm(steps, desc=desc, unit="B", unit_scale=True, mininterval=0.5, leave=False)
-    return _guarded(steps, base, max_memory)
+        symbols = tqdm(
+            symbols, desc=desc, total=n, unit="B", unit_scale=True, mininterval=0.5, leave=False
+        )
+    return _guarded(symbols, base, max_memory)
 
 
 def _as_bytes(data: bytes | bytearray | memoryview) -> bytes:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"expected bytes, got {type(data).__name__}")
     return bytes(data)
-
-
-def _bit_range(prob_bits: int) -> tuple[int, int]:
-    """The clamp ``lo, hi`` of a bit probability, so that a byte costs >= MIN_BITS_PER_BYTE."""
-    hi = frequency_ceiling(MIN_BITS_PER_BYTE / 8, prob_bits)
-    return (1 << prob_bits) - hi, hi
 
 
 def max_decoded_length(payload_length: int) -> int:
@@ -191,25 +185,10 @@ def compress(
     m = make_model(model, input_length=len(data), **params)
     if m.alphabet_size != 256:
         raise ValueError(f"compressing bytes needs a 256-symbol model, not {m.alphabet_size}")
-    header_params = {**m.params(), _VERSION_KEY: predcomp.__version__}
-    encoder = ArithmeticEncoder()
-    steps = _steps(len(data), progress, "compress", base, max_memory)
-    if isinstance(m, BitModel):  # eight binary codings per byte, most significant bit first
-        p_bit, update_bit, encode_bit, bits = m.p_bit, m.update_bit, encoder.encode_bit, m.prob_bits
-        lo, hi = _bit_range(bits)
-        for i in steps:
-            symbol = data[i]
-            for j in _BIT_SHIFTS:
-                bit = (symbol >> j) & 1
-                p = p_bit()
-                encode_bit(bit, lo if p < lo else hi if p > hi else p, bits)
-                update_bit(bit)
-    else:
-        for i in steps:
-            symbol = data[i]
-            encoder.encode(quantize(m.predict(), ceiling=BYTE_CEILING), symbol)
-            m.update(symbol)
-    return pack(model, header_params, data, encoder.finish())
+    header_params = {**model_params(m), _VERSION_KEY: predcomp.__version__}
+    symbols = _watched(data, len(data), progress, "compress", base, max_memory)
+    payload = encode_with_model(symbols, m, min_bits=MIN_BITS_PER_BYTE)
+    return pack(model, header_params, data, payload)
 
 
 def decompress(
@@ -260,25 +239,8 @@ def decompress(
         raise
     except ValueError as exc:
         raise ContainerError(f"cannot rebuild the model from the header: {exc}") from None
-    decoder = ArithmeticDecoder(payload)
-    out = bytearray()
-    steps = _steps(header.length, progress, "decompress", base, max_memory)
-    if isinstance(m, BitModel):
-        p_bit, update_bit, decode_bit, bits = m.p_bit, m.update_bit, decoder.decode_bit, m.prob_bits
-        lo, hi = _bit_range(bits)
-        for _ in steps:
-            symbol = 0
-            for _ in _BIT_SHIFTS:
-                p = p_bit()
-                bit = decode_bit(lo if p < lo else hi if p > hi else p, bits)
-                update_bit(bit)
-                symbol = (symbol << 1) | bit
-            out.append(symbol)
-    else:
-        for _ in steps:
-            symbol = decoder.decode(quantize(m.predict(), ceiling=BYTE_CEILING))
-            m.update(symbol)
-            out.append(symbol)
+    symbols = decoded_symbols(payload, m, header.length, min_bits=MIN_BITS_PER_BYTE)
+    out = bytearray(_watched(symbols, header.length, progress, "decompress", base, max_memory))
     verify(header, bytes(out))
     return bytes(out)
 
@@ -292,26 +254,7 @@ def code_length(data: bytes, model: str = DEFAULT_MODEL, **params: Any) -> float
     """
     data = _as_bytes(data)
     m = make_model(model, input_length=len(data), **params)
-    return model_code_length(data, m)
-
-
-def model_code_length(data: bytes, m: Model) -> float:
-    """:func:`code_length` for a model object ``m`` (which it trains on ``data``)."""
-    bits = 0.0
-    if isinstance(m, BitModel):
-        one = 1 << m.prob_bits
-        log2, p_bit, update_bit = math.log2, m.p_bit, m.update_bit
-        for symbol in _as_bytes(data):
-            for j in _BIT_SHIFTS:
-                bit = (symbol >> j) & 1
-                p = p_bit()
-                bits -= log2(p if bit else one - p)
-                update_bit(bit)
-        return bits + len(data) * 8 * m.prob_bits
-    for symbol in _as_bytes(data):
-        bits -= math.log2(float(m.predict()[symbol]))
-        m.update(symbol)
-    return bits
+    return ideal_code_length(data, m)
 
 
 # -------------------------------------------------------------------------- standard tools
