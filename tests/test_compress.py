@@ -1,12 +1,10 @@
-"""compress / decompress: exact round trips, near-ideal length, bad input, baselines."""
+"""compress / decompress: exact round trips, near-ideal length, bad input, pinned containers."""
 
 from __future__ import annotations
 
 import bz2
-import gzip
 import hashlib
 import json
-import lzma
 import math
 import random
 import time
@@ -22,13 +20,9 @@ from predcomp.compress import (
     BYTE_CEILING,
     MAX_RATIO,
     MIN_BITS_PER_BYTE,
-    baselines,
-    benchmark,
     code_length,
     compress,
     decompress,
-    find_7z,
-    format_table,
     max_decoded_length,
 )
 from predcomp.models.context_mixing import table_bits_for
@@ -156,31 +150,6 @@ def test_corrupted_and_truncated_data_raise_value_errors():
 def test_unknown_model_name():
     with pytest.raises(ValueError, match="unknown model"):
         compress(b"abc", "zip")
-
-
-def test_baselines_match_the_standard_library():
-    data = b"to be or not to be, that is the question. " * 30
-    sizes = baselines(data)
-    assert sizes["gzip -9"] == len(gzip.compress(data, 9, mtime=0))
-    assert sizes["bzip2 -9"] == len(bz2.compress(data, 9))
-    assert sizes["xz -9e"] == len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
-    if find_7z() is not None:
-        assert "7z PPMd" in sizes
-
-
-def test_benchmark_rows_round_trip_and_format():
-    data = b"abcabcabd" * 40
-    rows = benchmark(data, models=["order0", "ppm"])
-    names = [r["method"] for r in rows]
-    assert names[:2] == ["predcomp order0", "predcomp ppm"] and "gzip -9" in names
-    for r in rows:
-        assert r["bpc"] == pytest.approx(8 * r["bytes"] / len(data))
-        assert r["decompress_s"] is not None
-    json.dumps(rows)
-    table = format_table(rows, title="t")
-    assert table.splitlines()[0] == "t" and "predcomp ppm" in table
-    with pytest.raises(ValueError):
-        benchmark(b"")
 
 
 # ------------------------------------------------------------- limits a header cannot pass

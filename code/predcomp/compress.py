@@ -16,23 +16,16 @@ against what the payload can hold: the coder never lets a byte cost less than
 models), so a payload of ``P`` bytes decodes to at most about :data:`MAX_RATIO` ``* P`` bytes
 and the decoding work is bounded by the file's size, forged or not.
 
-:func:`baselines` compresses the same data with the standard compressors: gzip, bzip2 and xz
-from the standard library, and zstd, brotli and 7-Zip's PPMd when they are installed.
+The standard compressors to compare with, and the side-by-side benchmark, are in
+:mod:`predcomp.baselines`.
 """
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import math
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import predcomp
@@ -50,23 +43,15 @@ from predcomp.models.registry import (
 )
 
 __all__ = [
-    "BASELINES",
     "BYTE_CEILING",
     "DEFAULT_MAX_SIZE",
     "MAX_RATIO",
     "MIN_BITS_PER_BYTE",
     "PROGRESS_THRESHOLD",
-    "baselines",
-    "benchmark",
     "code_length",
     "compress",
     "decompress",
-    "find_7z",
-    "format_table",
     "max_decoded_length",
-    "ppmd_7z_compress",
-    "ppmd_7z_decompress",
-    "standard_codecs",
 ]
 
 #: inputs longer than this (bytes) get a progress bar when ``progress`` is left to ``None``
@@ -255,146 +240,3 @@ def code_length(data: bytes, model: str = DEFAULT_MODEL, **params: Any) -> float
     data = _as_bytes(data)
     m = make_model(model, input_length=len(data), **params)
     return ideal_code_length(data, m)
-
-
-# -------------------------------------------------------------------------- standard tools
-
-
-def find_7z() -> str | None:
-    """Path of a 7-Zip executable (``7z``, ``7za`` or ``7zz``), or ``None``."""
-    for name in ("7z", "7za", "7zz"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _run_7z(args: list[str]) -> None:
-    exe = find_7z()
-    if exe is None:
-        raise FileNotFoundError("7-Zip is not installed (Debian package 7zip or p7zip-full)")
-    subprocess.run([exe, *args], check=True, capture_output=True)
-
-
-def ppmd_7z_compress(data: bytes, order: int = 6, memory_mb: int = 16) -> bytes:
-    """7-Zip's PPMd (variant H; 7-Zip's defaults: order 6, 16 MB): the ``.7z`` archive's bytes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = os.path.join(tmp, "data"), os.path.join(tmp, "data.7z")
-        with open(src, "wb") as f:
-            f.write(data)
-        _run_7z(["a", "-t7z", f"-m0=PPMd:o={order}:mem={memory_mb}m", "-bd", "-y", dst, src])
-        with open(dst, "rb") as f:
-            return f.read()
-
-
-def ppmd_7z_decompress(blob: bytes) -> bytes:
-    """Extract the one file of a ``.7z`` archive made by :func:`ppmd_7z_compress`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src, out = os.path.join(tmp, "data.7z"), os.path.join(tmp, "out")
-        with open(src, "wb") as f:
-            f.write(blob)
-        _run_7z(["x", "-bd", "-y", f"-o{out}", src])
-        with open(os.path.join(out, "data"), "rb") as f:
-            return f.read()
-
-
-#: a standard compressor: name, compress function, decompress function
-Codec = tuple[str, Callable[[bytes], bytes], Callable[[bytes], bytes]]
-
-
-def standard_codecs() -> list[Codec]:
-    """The standard compressors available here, in the order of :data:`BASELINES`."""
-    codecs: list[Codec] = [
-        ("gzip -9", lambda d: gzip.compress(d, 9, mtime=0), gzip.decompress),
-        ("bzip2 -9", lambda d: bz2.compress(d, 9), bz2.decompress),
-        ("xz -9e", lambda d: lzma.compress(d, preset=9 | lzma.PRESET_EXTREME), lzma.decompress),
-    ]
-    try:
-        import zstandard
-
-        codecs.append(
-            (
-                "zstd -19",
-                zstandard.ZstdCompressor(level=19).compress,
-                zstandard.ZstdDecompressor().decompress,
-            )
-        )
-    except ImportError:
-        pass
-    try:
-        import brotli
-
-        codecs.append(("brotli -11", lambda d: brotli.compress(d, quality=11), brotli.decompress))
-    except ImportError:
-        pass
-    if find_7z() is not None:
-        codecs.append(("7z PPMd", ppmd_7z_compress, ppmd_7z_decompress))
-    return codecs
-
-
-#: names of the standard compressors :func:`baselines` may run, in order
-BASELINES = ("gzip -9", "bzip2 -9", "xz -9e", "zstd -19", "brotli -11", "7z PPMd")
-
-
-def baselines(data: bytes) -> dict[str, int]:
-    """Compressed size in bytes of ``data`` under each standard compressor that is available.
-
-    gzip, bzip2 and xz always; zstd, brotli and 7-Zip's PPMd only when the ``zstandard`` or
-    ``brotli`` package or a 7-Zip executable is installed (missing ones are left out; see
-    :func:`standard_codecs`). Sizes include each format's own header, as on disk.
-    """
-    data = _as_bytes(data)
-    return {name: len(comp(data)) for name, comp, _ in standard_codecs()}
-
-
-# -------------------------------------------------------------------------- side by side
-
-
-def benchmark(
-    data: bytes, models: Iterable[str] | None = None, verify: bool = True
-) -> list[dict[str, Any]]:
-    """Compress ``data`` with our ``models`` (default: the best one) and the standard tools.
-
-    One row per method: ``method``, compressed ``bytes``, ``bpc`` (bits per input byte, which
-    is bits per character for ASCII text), ``compress_s`` and ``decompress_s`` (wall-clock
-    seconds; ``decompress_s`` is ``None`` when ``verify`` is off). Every decompression is
-    checked against the input.
-    """
-    data = _as_bytes(data)
-    if not data:
-        raise ValueError("cannot measure bits per character of empty data")
-    codecs: list[Codec] = [
-        (f"predcomp {name}", lambda d, n=name: compress(d, n), decompress)
-        for name in (models or [DEFAULT_MODEL])
-    ]
-    rows = []
-    for name, comp, decomp in codecs + standard_codecs():
-        start = time.perf_counter()
-        blob = comp(data)
-        seconds = time.perf_counter() - start
-        row: dict[str, Any] = {
-            "method": name,
-            "bytes": len(blob),
-            "bpc": 8 * len(blob) / len(data),
-            "compress_s": seconds,
-            "decompress_s": None,
-        }
-        if verify:
-            start = time.perf_counter()
-            if decomp(blob) != data:
-                raise RuntimeError(f"{name} did not reproduce its input")
-            row["decompress_s"] = time.perf_counter() - start
-        rows.append(row)
-    return rows
-
-
-def format_table(rows: list[dict[str, Any]], title: str = "") -> str:
-    """The rows of :func:`benchmark` as a fixed-width text table, best first."""
-    lines = [title] if title else []
-    lines.append(f"{'method':<20} {'bytes':>10} {'bits/char':>9} {'comp s':>8} {'decomp s':>8}")
-    for r in sorted(rows, key=lambda r: r["bpc"]):
-        dec = "-" if r["decompress_s"] is None else f"{r['decompress_s']:.2f}"
-        lines.append(
-            f"{r['method']:<20} {r['bytes']:>10,} {r['bpc']:>9.3f} {r['compress_s']:>8.2f} {dec:>8}"
-        )
-    return "\n".join(lines)
