@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from predcomp.compress import model_code_length
+from predcomp.coding.model_coding import ideal_code_length
 from predcomp.models.base import BitModel, Model
 from predcomp.models.context_mixing import (
     PROB_BITS,
@@ -76,7 +76,7 @@ def test_predict_is_the_product_of_the_bit_probabilities():
         assert p.shape == (256,) and p.min() > 0
         assert p.sum() == pytest.approx(1.0, abs=1e-12)
         a.update(c)
-        bits = model_code_length(bytes([c]), b)  # the coder's eight binary decisions
+        bits = ideal_code_length(bytes([c]), b)  # the coder's eight binary decisions
         assert -math.log2(p[c]) == pytest.approx(bits, rel=1e-9, abs=1e-9)
 
 
@@ -136,7 +136,7 @@ def test_misuse_is_reported():
 
 
 def bits_per_byte(m: ContextMixing, data: bytes) -> float:
-    return model_code_length(data, m) / len(data)
+    return ideal_code_length(data, m) / len(data)
 
 
 def test_learns_text_better_than_order0():
@@ -153,13 +153,13 @@ def test_match_model_finds_a_long_repeat():
 
     def second_half(**kw) -> float:
         m = small(**kw)
-        model_code_length(block, m)
+        ideal_code_length(block, m)
         return bits_per_byte(m, block)
 
     with_match, without = second_half(), second_half(match=False)
     assert with_match < 0.5  # the repeat is almost free
     assert with_match < 0.5 * without  # the contexts alone learn it more slowly
-    assert model_code_length(data, small()) / 8 < 1.2 * len(block)
+    assert ideal_code_length(data, small()) / 8 < 1.2 * len(block)
 
 
 def test_each_part_helps_on_text():
@@ -177,7 +177,7 @@ def test_each_part_helps_on_text():
 
 
 def test_deterministic():
-    assert model_code_length(TEXT, small()) == model_code_length(TEXT, small())
+    assert ideal_code_length(TEXT, small()) == ideal_code_length(TEXT, small())
 
 
 @given(st.integers(min_value=0, max_value=10**9))
