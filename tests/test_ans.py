@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from predcomp.coding import ans
 from predcomp.coding import arithmetic as ac
+from predcomp.coding.model_coding import encode_with_model
 from predcomp.models.counts import Adaptive, ContextModel
 
 SLOW_OK = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -90,7 +91,7 @@ def test_length_matches_the_ideal_and_the_arithmetic_coder():
         assert data == enc.finish()
         assert 8 * len(data) <= ideal + loss + ans.WORD_BITS + 1e-9
         # against the arithmetic coder driven by the same model and the same quantization
-        arith = ac.encode_with_model(symbols, Adaptive(a), tb)
+        arith = encode_with_model(symbols, Adaptive(a), tb)
         assert abs(len(data) - len(arith)) <= ans.WORD_BITS // 8 + 2, (len(data), len(arith))
         assert ans.decode_with_model(data, Adaptive(a), n, tb) == symbols
 

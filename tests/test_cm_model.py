@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from predcomp.compress import model_code_length
+from predcomp.coding.model_coding import ideal_code_length
 from predcomp.models.base import BitModel
 from predcomp.models.cm.model import ContextMixing, StrongestMixing, memory, table_sizes
 
@@ -20,7 +20,7 @@ def small(cls=ContextMixing, **kw) -> ContextMixing:
 def test_it_is_a_bit_model_and_learns_text():
     m = small()
     assert isinstance(m, BitModel)
-    bits = model_code_length(TEXT, m)
+    bits = ideal_code_length(TEXT, m)
     assert bits / len(TEXT) < 2.0  # a repetitive text: far below 8 bits per byte
 
 

@@ -1,13 +1,14 @@
-"""compress / decompress: exact round trips, near-ideal length, bad input, baselines."""
+"""compress / decompress: exact round trips, near-ideal length, bad input, pinned containers."""
 
 from __future__ import annotations
 
 import bz2
-import gzip
+import hashlib
 import json
-import lzma
 import math
+import random
 import time
+from pathlib import Path
 
 import predcomp
 import pytest
@@ -19,17 +20,13 @@ from predcomp.compress import (
     BYTE_CEILING,
     MAX_RATIO,
     MIN_BITS_PER_BYTE,
-    baselines,
-    benchmark,
     code_length,
     compress,
     decompress,
-    find_7z,
-    format_table,
     max_decoded_length,
 )
 from predcomp.models.cm.model import ContextMixing, table_sizes
-from predcomp.models.registry import MODELS, LimitExceededError, make_model
+from predcomp.models.registry import MODELS, SPECS, LimitExceededError, make_model
 
 ALL = list(MODELS)
 SKEWED = b"\x00" * 300 + b"\x01" + b"\x00" * 50
@@ -156,31 +153,6 @@ def test_unknown_model_name():
         compress(b"abc", "zip")
 
 
-def test_baselines_match_the_standard_library():
-    data = b"to be or not to be, that is the question. " * 30
-    sizes = baselines(data)
-    assert sizes["gzip -9"] == len(gzip.compress(data, 9, mtime=0))
-    assert sizes["bzip2 -9"] == len(bz2.compress(data, 9))
-    assert sizes["xz -9e"] == len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
-    if find_7z() is not None:
-        assert "7z PPMd" in sizes
-
-
-def test_benchmark_rows_round_trip_and_format():
-    data = b"abcabcabd" * 40
-    rows = benchmark(data, models=["order0", "ppm"])
-    names = [r["method"] for r in rows]
-    assert names[:2] == ["predcomp order0", "predcomp ppm"] and "gzip -9" in names
-    for r in rows:
-        assert r["bpc"] == pytest.approx(8 * r["bytes"] / len(data))
-        assert r["decompress_s"] is not None
-    json.dumps(rows)
-    table = format_table(rows, title="t")
-    assert table.splitlines()[0] == "t" and "predcomp ppm" in table
-    with pytest.raises(ValueError):
-        benchmark(b"")
-
-
 # ------------------------------------------------------------- limits a header cannot pass
 
 
@@ -254,3 +226,57 @@ def test_a_forged_length_at_the_bound_ends_in_bounded_cpu_time(model):
         with pytest.raises(ValueError):
             decompress(blob)
     assert time.process_time() - start < 30  # CPU seconds (about 2 for cm); load cannot inflate it
+
+
+# ---------------------------------------------------------------------- pinned containers
+
+#: sha256 and length of the containers of a few inputs, per model (tests/golden/containers.json)
+GOLDEN = Path(__file__).parent / "golden" / "containers.json"
+
+
+def golden_inputs() -> dict[str, bytes]:
+    """Small inputs covering empty, one byte, text, random bytes and a long run."""
+    text = (
+        b"It is a truth universally acknowledged, that a single man in possession of a good "
+        b"fortune, must be in want of a wife. However little known the feelings or views of such "
+        b"a man may be on his first entering a neighbourhood, this truth is so well fixed in the "
+        b"minds of the surrounding families, that he is considered the rightful property of some "
+        b"one or other of their daughters.\n"
+    ) * 3
+    rng = random.Random(1)
+    noise = bytes(rng.randrange(256) for _ in range(300))
+    return {"empty": b"", "one": b"a", "text": text, "random": noise, "zeros": bytes(2000)}
+
+
+def golden_containers() -> dict[str, list]:
+    """``"model/input"`` -> ``[length, sha256]`` of the container :func:`compress` makes."""
+    inputs = golden_inputs()
+    cases = [(name, {}, key) for name in SPECS for key in inputs]
+    cases += [
+        ("ppm", {"order": 2}, "text"),
+        ("context", {"order": 3}, "text"),
+        ("mix", {"models": [["order0", {}], ["ppm", {"order": 3}]], "by_previous": False}, "text"),
+    ]
+    out = {}
+    for name, params, key in cases:
+        blob = compress(inputs[key], name, progress=False, **params)
+        label = f"{name}{json.dumps(params, sort_keys=True) if params else ''}/{key}"
+        out[label] = [len(blob), hashlib.sha256(blob).hexdigest()]
+    return out
+
+
+def test_containers_are_byte_identical_to_the_pinned_ones():
+    """A refactoring must not change a single byte a model's container holds.
+
+    A deliberate change to a model's predictions (or to the version) changes its containers:
+    then regenerate the fixture with ``python tests/test_compress.py`` and say so in the commit.
+    """
+    expected = json.loads(GOLDEN.read_text())
+    got = golden_containers()
+    assert set(got) == set(expected), "the registered models changed: regenerate the fixture"
+    changed = sorted(k for k in got if got[k] != expected[k])
+    assert not changed, f"containers changed for {changed}"
+
+
+if __name__ == "__main__":  # regenerate the pinned containers
+    GOLDEN.write_text(json.dumps(golden_containers(), indent=1, sort_keys=True) + "\n")

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from predcomp.coding.arithmetic import decode_with_model, encode_with_model
 from predcomp.coding.container import (
     MAGIC,
     ContainerError,
@@ -20,6 +19,7 @@ from predcomp.coding.container import (
     unpack,
     verify,
 )
+from predcomp.coding.model_coding import decode_with_model, encode_with_model
 
 
 class Order0:

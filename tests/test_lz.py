@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from predcomp.coding.arithmetic import decode_with_model, encode_with_model
+from predcomp.coding.model_coding import decode_with_model, encode_with_model
 from predcomp.models.base import Model
 from predcomp.models.lz import LZ78, MAX_NODES
 

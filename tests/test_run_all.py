@@ -46,3 +46,19 @@ def test_run_one_times_a_command_and_lists_what_it_writes(tmp_path):
     # --threads goes only to scripts that take it
     r = run_all.run_one(bench, "demo.py", [], threads=1)
     assert "--threads" not in r["command"]
+
+
+def test_likelihood_bench_reproduces_its_committed_settings():
+    # Chapter 11 reads bench/results/likelihood.json; rerunning the script must train the same
+    # runs, even after a default of TrainConfig changes (max_steps once went from 1500 to 600).
+    from dataclasses import asdict
+
+    spec = importlib.util.spec_from_file_location("bench_likelihood", BENCH / "likelihood.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = json.loads((BENCH / "results" / "likelihood.json").read_text(encoding="utf-8"))
+    for name in ("char", "bpe", "smooth"):
+        want = asdict(module.gpt_train_config(name))
+        got = results[name]["train"]
+        assert {k: got[k] for k in want} == {**want, "betas": list(want["betas"])}, name
+        assert results[name]["steps_done"] == want["max_steps"], name

@@ -203,7 +203,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from predcomp.compress import benchmark, format_table
+    from predcomp.baselines import benchmark, format_table
     from predcomp.models.registry import validate
 
     for name in args.model or []:
@@ -282,7 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list the models with a one-line description")
     p.set_defaults(func=_cmd_models)
 
-    p = sub.add_parser("bench", help="bits per character of our models and standard compressors")
+    p = sub.add_parser(
+        "bench",
+        help="bits per character and speed of our models and standard compressors (PPMd included)",
+    )
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
     p.add_argument("--model", action="append", metavar="NAME", help="model to measure (repeatable)")

@@ -1,11 +1,12 @@
 """Compress and decompress bytes with any predictive model, and the standard tools to compare.
 
-:func:`compress` drives a fresh model and the arithmetic coder through the data (predict,
-quantize, encode, update) and wraps the payload in the container
-(:mod:`predcomp.coding.container`) with the model's name and hyper-parameters, the length and
-a checksum. :func:`decompress` reads the container, rebuilds an identical fresh model, decodes
-exactly ``length`` symbols through the *same* predict–quantize–update path, and verifies the
-checksum. :func:`code_length` is the ideal length ``sum(-log2 p)`` the coder approaches.
+:func:`compress` drives a fresh model and the arithmetic coder through the data with the loop
+of :mod:`predcomp.coding.model_coding` (predict, quantize, encode, update) and wraps the
+payload in the container (:mod:`predcomp.coding.container`) with the model's name and
+hyper-parameters (:func:`predcomp.models.registry.model_params`), the length and a checksum.
+:func:`decompress` reads the container, rebuilds an identical fresh model, decodes exactly
+``length`` symbols through the *same* predict–quantize–update path, and verifies the checksum.
+:func:`code_length` is the ideal length ``sum(-log2 p)`` the coder approaches.
 
 A header is hostile until checked. Before building anything, :func:`decompress` validates the
 model it describes (:func:`predcomp.models.registry.validate`: names, nesting, alphabets,
@@ -15,68 +16,52 @@ against what the payload can hold: the coder never lets a byte cost less than
 models), so a payload of ``P`` bytes decodes to at most about :data:`MAX_RATIO` ``* P`` bytes
 and the decoding work is bounded by the file's size, forged or not.
 
-:func:`baselines` compresses the same data with the standard compressors: gzip, bzip2 and xz
-from the standard library, and zstd, brotli and 7-Zip's PPMd when they are installed.
+The standard compressors to compare with, and the side-by-side benchmark, are in
+:mod:`predcomp.baselines`.
 """
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import math
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import predcomp
-from predcomp.coding.arithmetic import (
-    ArithmeticDecoder,
-    ArithmeticEncoder,
-    frequency_ceiling,
-    quantize,
-)
+from predcomp.coding.arithmetic import frequency_ceiling
 from predcomp.coding.container import ContainerError, pack, unpack, verify
-from predcomp.models.base import BitModel, Model
+from predcomp.coding.model_coding import (
+    bit_range,
+    decoded_symbols,
+    encode_with_model,
+    ideal_code_length,
+)
+from predcomp.models.base import BitModel
 from predcomp.models.registry import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MODEL,
     MODELS,
     LimitExceededError,
     make_model,
+    model_params,
     validate,
 )
 
 __all__ = [
-    "BASELINES",
     "BYTE_CEILING",
     "DEFAULT_MAX_SIZE",
     "MAX_RATIO",
     "MIN_BITS_PER_BYTE",
     "PROGRESS_THRESHOLD",
-    "baselines",
-    "benchmark",
     "code_length",
     "compress",
     "decompress",
-    "find_7z",
-    "format_table",
     "max_decoded_length",
-    "model_code_length",
-    "ppmd_7z_compress",
-    "ppmd_7z_decompress",
-    "standard_codecs",
 ]
 
 #: inputs longer than this (bytes) get a progress bar when ``progress`` is left to ``None``
 PROGRESS_THRESHOLD = 1 << 20
-#: the bits of a byte, most significant first (the order bitwise models code them in)
-_BIT_SHIFTS = (7, 6, 5, 4, 3, 2, 1, 0)
 #: key under which the container records the package version that made it
 _VERSION_KEY = "predcomp_version"
 #: the least any byte costs in a compressed payload, in bits, whatever the model predicts.
@@ -111,8 +96,8 @@ def _resident_bytes() -> int | None:
     return peak if sys.platform == "darwin" else 1024 * peak
 
 
-def _guarded(steps: Iterable[int], base: int | None, max_memory: int | None) -> Iterable[int]:
-    """``steps``, stopping with :class:`LimitExceededError` once memory grew by ``max_memory``.
+def _guarded(symbols: Iterable[int], base: int | None, max_memory: int | None) -> Iterable[int]:
+    """``symbols``, stopping with :class:`LimitExceededError` once memory grew by ``max_memory``.
 
     :func:`~predcomp.models.registry.validate` bounds what building a model allocates; models
     that learn also grow with the data (a PPM context, a count array), which no header field
@@ -120,9 +105,9 @@ def _guarded(steps: Iterable[int], base: int | None, max_memory: int | None) -> 
     measured before the model was built.
     """
     if base is None or max_memory is None:
-        yield from steps
+        yield from symbols
         return
-    for i in steps:
+    for i, symbol in enumerate(symbols):
         if i % _MEMORY_CHECK_EVERY == 0 and i:
             grown = (_resident_bytes() or 0) - base
             if grown > max_memory:
@@ -131,21 +116,27 @@ def _guarded(steps: Iterable[int], base: int | None, max_memory: int | None) -> 
                     f"more than the limit of {max_memory / 2**20:,.0f} MiB (raise it with "
                     "--max-memory)"
                 )
-        yield i
+        yield symbol
 
 
-def _steps(
-    n: int, progress: bool | None, desc: str, base: int | None = None, max_memory: int | None = None
+def _watched(
+    symbols: Iterable[int],
+    n: int,
+    progress: bool | None,
+    desc: str,
+    base: int | None = None,
+    max_memory: int | None = None,
 ) -> Iterable[int]:
-    """``range(n)``, in a tqdm progress bar on stderr for long inputs, memory-guarded."""
+    """The ``n`` ``symbols``, in a tqdm progress bar on stderr for long inputs, memory-guarded."""
     if progress is None:
         progress = n > PROGRESS_THRESHOLD
-    steps: Iterable[int] = range(n)
     if progress:
         from tqdm import tqdm
 
-        steps = tqdm(steps, desc=desc, unit="B", unit_scale=True, mininterval=0.5, leave=False)
-    return _guarded(steps, base, max_memory)
+        symbols = tqdm(
+            symbols, desc=desc, total=n, unit="B", unit_scale=True, mininterval=0.5, leave=False
+        )
+    return _guarded(symbols, base, max_memory)
 
 
 def _ticks(n: int, progress: bool | None, desc: str) -> Callable[[int], Any] | None:
@@ -168,12 +159,6 @@ def _as_bytes(data: bytes | bytearray | memoryview) -> bytes:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"expected bytes, got {type(data).__name__}")
     return bytes(data)
-
-
-def _bit_range(prob_bits: int) -> tuple[int, int]:
-    """The clamp ``lo, hi`` of a bit probability, so that a byte costs >= MIN_BITS_PER_BYTE."""
-    hi = frequency_ceiling(MIN_BITS_PER_BYTE / 8, prob_bits)
-    return (1 << prob_bits) - hi, hi
 
 
 def max_decoded_length(payload_length: int) -> int:
@@ -210,28 +195,14 @@ def compress(
     m = make_model(model, input_length=len(data), **params)
     if m.alphabet_size != 256:
         raise ValueError(f"compressing bytes needs a 256-symbol model, not {m.alphabet_size}")
-    header_params = {**m.params(), _VERSION_KEY: predcomp.__version__}
-    encoder = ArithmeticEncoder()
-    steps = _steps(len(data), progress, "compress", base, max_memory)
-    if engine and isinstance(m, BitModel) and hasattr(m, "engine"):
-        return pack(model, header_params, data, m.engine(*_bit_range(m.prob_bits)).encode(
-            data, _ticks(len(data), progress, "compress")))  # fmt: skip
-    if isinstance(m, BitModel):  # eight binary codings per byte, most significant bit first
-        p_bit, update_bit, encode_bit, bits = m.p_bit, m.update_bit, encoder.encode_bit, m.prob_bits
-        lo, hi = _bit_range(bits)
-        for i in steps:
-            symbol = data[i]
-            for j in _BIT_SHIFTS:
-                bit = (symbol >> j) & 1
-                p = p_bit()
-                encode_bit(bit, lo if p < lo else hi if p > hi else p, bits)
-                update_bit(bit)
-    else:
-        for i in steps:
-            symbol = data[i]
-            encoder.encode(quantize(m.predict(), ceiling=BYTE_CEILING), symbol)
-            m.update(symbol)
-    return pack(model, header_params, data, encoder.finish())
+    header_params = {**model_params(m), _VERSION_KEY: predcomp.__version__}
+    if engine and isinstance(m, BitModel) and hasattr(m, "engine"):  # its compiled engine
+        codec = m.engine(*bit_range(MIN_BITS_PER_BYTE, m.prob_bits))
+        payload = codec.encode(data, _ticks(len(data), progress, "compress"))
+        return pack(model, header_params, data, payload)
+    symbols = _watched(data, len(data), progress, "compress", base, max_memory)
+    payload = encode_with_model(symbols, m, min_bits=MIN_BITS_PER_BYTE)
+    return pack(model, header_params, data, payload)
 
 
 def decompress(
@@ -286,32 +257,16 @@ def decompress(
     except ValueError as exc:
         raise ContainerError(f"cannot rebuild the model from the header: {exc}") from None
     if engine and isinstance(m, BitModel) and hasattr(m, "engine"):  # its compiled engine
+        codec = m.engine(*bit_range(MIN_BITS_PER_BYTE, m.prob_bits))
+        ticks = _ticks(header.length, progress, "decompress")
         try:
-            out = m.engine(*_bit_range(m.prob_bits)).decode(
-                payload, header.length, _ticks(header.length, progress, "decompress"))  # fmt: skip
+            decoded = codec.decode(payload, header.length, ticks)
         except ValueError as exc:
             raise ContainerError(str(exc)) from None
-        verify(header, out)
-        return out
-    decoder = ArithmeticDecoder(payload)
-    out = bytearray()
-    steps = _steps(header.length, progress, "decompress", base, max_memory)
-    if isinstance(m, BitModel):
-        p_bit, update_bit, decode_bit, bits = m.p_bit, m.update_bit, decoder.decode_bit, m.prob_bits
-        lo, hi = _bit_range(bits)
-        for _ in steps:
-            symbol = 0
-            for _ in _BIT_SHIFTS:
-                p = p_bit()
-                bit = decode_bit(lo if p < lo else hi if p > hi else p, bits)
-                update_bit(bit)
-                symbol = (symbol << 1) | bit
-            out.append(symbol)
-    else:
-        for _ in steps:
-            symbol = decoder.decode(quantize(m.predict(), ceiling=BYTE_CEILING))
-            m.update(symbol)
-            out.append(symbol)
+        verify(header, decoded)
+        return decoded
+    symbols = decoded_symbols(payload, m, header.length, min_bits=MIN_BITS_PER_BYTE)
+    out = bytearray(_watched(symbols, header.length, progress, "decompress", base, max_memory))
     verify(header, bytes(out))
     return bytes(out)
 
@@ -325,166 +280,4 @@ def code_length(data: bytes, model: str = DEFAULT_MODEL, **params: Any) -> float
     """
     data = _as_bytes(data)
     m = make_model(model, input_length=len(data), **params)
-    return model_code_length(data, m)
-
-
-def model_code_length(data: bytes, m: Model) -> float:
-    """:func:`code_length` for a model object ``m`` (which it trains on ``data``)."""
-    bits = 0.0
-    if isinstance(m, BitModel):
-        one = 1 << m.prob_bits
-        log2, p_bit, update_bit = math.log2, m.p_bit, m.update_bit
-        for symbol in _as_bytes(data):
-            for j in _BIT_SHIFTS:
-                bit = (symbol >> j) & 1
-                p = p_bit()
-                bits -= log2(p if bit else one - p)
-                update_bit(bit)
-        return bits + len(data) * 8 * m.prob_bits
-    for symbol in _as_bytes(data):
-        bits -= math.log2(float(m.predict()[symbol]))
-        m.update(symbol)
-    return bits
-
-
-# -------------------------------------------------------------------------- standard tools
-
-
-def find_7z() -> str | None:
-    """Path of a 7-Zip executable (``7z``, ``7za`` or ``7zz``), or ``None``."""
-    for name in ("7z", "7za", "7zz"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-def _run_7z(args: list[str]) -> None:
-    exe = find_7z()
-    if exe is None:
-        raise FileNotFoundError("7-Zip is not installed (Debian package 7zip or p7zip-full)")
-    subprocess.run([exe, *args], check=True, capture_output=True)
-
-
-def ppmd_7z_compress(data: bytes, order: int = 6, memory_mb: int = 16) -> bytes:
-    """7-Zip's PPMd (variant H; 7-Zip's defaults: order 6, 16 MB): the ``.7z`` archive's bytes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = os.path.join(tmp, "data"), os.path.join(tmp, "data.7z")
-        with open(src, "wb") as f:
-            f.write(data)
-        _run_7z(["a", "-t7z", f"-m0=PPMd:o={order}:mem={memory_mb}m", "-bd", "-y", dst, src])
-        with open(dst, "rb") as f:
-            return f.read()
-
-
-def ppmd_7z_decompress(blob: bytes) -> bytes:
-    """Extract the one file of a ``.7z`` archive made by :func:`ppmd_7z_compress`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src, out = os.path.join(tmp, "data.7z"), os.path.join(tmp, "out")
-        with open(src, "wb") as f:
-            f.write(blob)
-        _run_7z(["x", "-bd", "-y", f"-o{out}", src])
-        with open(os.path.join(out, "data"), "rb") as f:
-            return f.read()
-
-
-#: a standard compressor: name, compress function, decompress function
-Codec = tuple[str, Callable[[bytes], bytes], Callable[[bytes], bytes]]
-
-
-def standard_codecs() -> list[Codec]:
-    """The standard compressors available here, in the order of :data:`BASELINES`."""
-    codecs: list[Codec] = [
-        ("gzip -9", lambda d: gzip.compress(d, 9, mtime=0), gzip.decompress),
-        ("bzip2 -9", lambda d: bz2.compress(d, 9), bz2.decompress),
-        ("xz -9e", lambda d: lzma.compress(d, preset=9 | lzma.PRESET_EXTREME), lzma.decompress),
-    ]
-    try:
-        import zstandard
-
-        codecs.append(
-            (
-                "zstd -19",
-                zstandard.ZstdCompressor(level=19).compress,
-                zstandard.ZstdDecompressor().decompress,
-            )
-        )
-    except ImportError:
-        pass
-    try:
-        import brotli
-
-        codecs.append(("brotli -11", lambda d: brotli.compress(d, quality=11), brotli.decompress))
-    except ImportError:
-        pass
-    if find_7z() is not None:
-        codecs.append(("7z PPMd", ppmd_7z_compress, ppmd_7z_decompress))
-    return codecs
-
-
-#: names of the standard compressors :func:`baselines` may run, in order
-BASELINES = ("gzip -9", "bzip2 -9", "xz -9e", "zstd -19", "brotli -11", "7z PPMd")
-
-
-def baselines(data: bytes) -> dict[str, int]:
-    """Compressed size in bytes of ``data`` under each standard compressor that is available.
-
-    gzip, bzip2 and xz always; zstd, brotli and 7-Zip's PPMd only when the ``zstandard`` or
-    ``brotli`` package or a 7-Zip executable is installed (missing ones are left out; see
-    :func:`standard_codecs`). Sizes include each format's own header, as on disk.
-    """
-    data = _as_bytes(data)
-    return {name: len(comp(data)) for name, comp, _ in standard_codecs()}
-
-
-# -------------------------------------------------------------------------- side by side
-
-
-def benchmark(
-    data: bytes, models: Iterable[str] | None = None, verify: bool = True
-) -> list[dict[str, Any]]:
-    """Compress ``data`` with our ``models`` (default: the best one) and the standard tools.
-
-    One row per method: ``method``, compressed ``bytes``, ``bpc`` (bits per input byte, which
-    is bits per character for ASCII text), ``compress_s`` and ``decompress_s`` (wall-clock
-    seconds; ``decompress_s`` is ``None`` when ``verify`` is off). Every decompression is
-    checked against the input.
-    """
-    data = _as_bytes(data)
-    if not data:
-        raise ValueError("cannot measure bits per character of empty data")
-    codecs: list[Codec] = [
-        (f"predcomp {name}", lambda d, n=name: compress(d, n), decompress)
-        for name in (models or [DEFAULT_MODEL])
-    ]
-    rows = []
-    for name, comp, decomp in codecs + standard_codecs():
-        start = time.perf_counter()
-        blob = comp(data)
-        seconds = time.perf_counter() - start
-        row: dict[str, Any] = {
-            "method": name,
-            "bytes": len(blob),
-            "bpc": 8 * len(blob) / len(data),
-            "compress_s": seconds,
-            "decompress_s": None,
-        }
-        if verify:
-            start = time.perf_counter()
-            if decomp(blob) != data:
-                raise RuntimeError(f"{name} did not reproduce its input")
-            row["decompress_s"] = time.perf_counter() - start
-        rows.append(row)
-    return rows
-
-
-def format_table(rows: list[dict[str, Any]], title: str = "") -> str:
-    """The rows of :func:`benchmark` as a fixed-width text table, best first."""
-    lines = [title] if title else []
-    lines.append(f"{'method':<20} {'bytes':>10} {'bits/char':>9} {'comp s':>8} {'decomp s':>8}")
-    for r in sorted(rows, key=lambda r: r["bpc"]):
-        dec = "-" if r["decompress_s"] is None else f"{r['decompress_s']:.2f}"
-        lines.append(
-            f"{r['method']:<20} {r['bytes']:>10,} {r['bpc']:>9.3f} {r['compress_s']:>8.2f} {dec:>8}"
-        )
-    return "\n".join(lines)
+    return ideal_code_length(data, m)

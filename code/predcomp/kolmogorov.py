@@ -53,10 +53,11 @@ def upper_bounds(
 
     Each of our models (the registry's, or ``models``) through :func:`predcomp.compress.compress`,
     container header included, and the standard compressors available here
-    (:func:`predcomp.compress.standard_codecs`; ``tools`` restricts them by name). Each is an
+    (:func:`predcomp.baselines.standard_codecs`; ``tools`` restricts them by name). Each is an
     upper bound on ``K(data)`` up to the size of its own decompressor.
     """
-    from predcomp.compress import compress, standard_codecs
+    from predcomp.baselines import standard_codecs
+    from predcomp.compress import compress
     from predcomp.models.registry import MODELS
 
     if not isinstance(data, bytes | bytearray | memoryview):

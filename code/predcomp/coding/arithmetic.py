@@ -1,4 +1,4 @@
-"""Arithmetic coding: exact rational interval narrowing, and a finite-precision integer coder.
+"""Arithmetic coding with finite precision: an integer coder and its frequency tables.
 
 The integer coder is layered like Nayuki's *Reference arithmetic coding*:
 
@@ -10,9 +10,9 @@ The integer coder is layered like Nayuki's *Reference arithmetic coding*:
    ``STATE_BITS``-bit integers, sharing one update rule (:meth:`ArithmeticCoderBase.update`).
 3. **Bits.** :mod:`predcomp.coding.bitio` reads and writes the bit stream.
 
-:func:`encode_with_model` / :func:`decode_with_model` drive any :class:`predcomp.models.Model`
-(the per-step distribution form every predictive model in the book uses), and
-:func:`ideal_code_length` gives the length the coder approaches, ``sum(-log2 p(x_i))``.
+:func:`encode_symbols` / :func:`decode_symbols` drive the coder with an integer frequency
+table; :mod:`predcomp.coding.model_coding` drives it with any predictive model, and
+:mod:`predcomp.coding.intervals` shows the same coding with exact fractions.
 
 Precision. The state is ``STATE_BITS = 32`` bits, so after renormalization the interval
 spans more than a quarter of the state range, ``R > 2**30``. Frequencies total ``T = 2**24``
@@ -31,17 +31,12 @@ A larger ``T`` shrinks the second loss but grows the first; ``total_bits`` may g
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from predcomp.coding.bitio import BitReader, BitWriter
-
-if TYPE_CHECKING:
-    from predcomp.models.base import Model
 
 STATE_BITS = 32
 FULL_RANGE = 1 << STATE_BITS
@@ -63,17 +58,11 @@ __all__ = [
     "ArithmeticCoderBase",
     "ArithmeticDecoder",
     "ArithmeticEncoder",
-    "Precomputed",
     "StaticFrequencies",
     "decode_symbols",
-    "decode_with_model",
     "encode_symbols",
-    "encode_with_model",
-    "exact_intervals",
     "frequency_ceiling",
-    "ideal_code_length",
     "quantize",
-    "shortest_binary_fraction",
 ]
 
 
@@ -474,7 +463,7 @@ class ArithmeticDecoder(ArithmeticCoderBase):
 
 
 # --------------------------------------------------------------------------------------------
-# Driving the coder: integer frequency models, and any predictive model
+# Driving the coder with an integer frequency model
 # --------------------------------------------------------------------------------------------
 
 
@@ -506,126 +495,3 @@ def decode_symbols(
         table.update(symbol)
         out.append(symbol)
     return out
-
-
-def encode_with_model(
-    symbols: Iterable[int], model: Model, total_bits: int = DEFAULT_TOTAL_BITS
-) -> bytes:
-    """Encode ``symbols`` with a predictive model: predict, quantize, encode, update."""
-    encoder = ArithmeticEncoder()
-    for symbol in symbols:
-        symbol = int(symbol)
-        encoder.encode(quantize(model.predict(), total_bits), symbol)
-        model.update(symbol)
-    return encoder.finish()
-
-
-def decode_with_model(
-    data: bytes, model: Model, n: int, total_bits: int = DEFAULT_TOTAL_BITS
-) -> list[int]:
-    """Decode exactly ``n`` symbols with a fresh copy of the model the encoder used.
-
-    Always stops after ``n`` steps, and earlier (with :class:`ValueError`) when the data runs
-    out, so neither garbage nor a forged ``n`` can make it loop for ever.
-    """
-    n = _check_count(n)
-    decoder = ArithmeticDecoder(data)
-    out: list[int] = []
-    for _ in range(n):
-        symbol = decoder.decode(quantize(model.predict(), total_bits))
-        model.update(symbol)
-        out.append(symbol)
-    return out
-
-
-def ideal_code_length(symbols: Iterable[int], model: Model) -> float:
-    """``sum(-log2 p(x_i | x_<i))`` in bits, with the model's own float probabilities.
-
-    Drives ``model`` through the sequence (pass a fresh one). This is the length the coder
-    approaches; an occurring symbol with probability 0 makes it infinite.
-    """
-    bits = 0.0
-    for symbol in symbols:
-        symbol = int(symbol)
-        p = np.asarray(model.predict(), dtype=np.float64)
-        if not 0 <= symbol < p.size:
-            raise ValueError(f"symbol {symbol} outside 0..{p.size - 1}")
-        ps = float(p[symbol]) / float(p.sum())
-        bits += -math.log2(ps) if ps > 0 else math.inf
-        model.update(symbol)
-    return bits
-
-
-class Precomputed:
-    """A :class:`~predcomp.models.Model` that replays a precomputed ``(steps, n)`` array.
-
-    Row ``t`` is the distribution for step ``t`` (the "per-step distribution supplied by the
-    caller" form: e.g. all the softmax outputs of a language model, computed in advance).
-    """
-
-    def __init__(self, distributions: np.ndarray) -> None:
-        d = np.asarray(distributions, dtype=np.float64)
-        if d.ndim != 2 or d.shape[1] < 1:
-            raise ValueError("distributions must have shape (steps, alphabet_size)")
-        self.distributions = d
-        self.alphabet_size = int(d.shape[1])
-        self._t = 0
-
-    def predict(self) -> np.ndarray:
-        if self._t >= len(self.distributions):
-            raise ValueError("no precomputed distribution left")
-        return self.distributions[self._t]
-
-    def update(self, symbol: int) -> None:
-        self._t += 1
-
-    def params(self) -> dict[str, Any]:
-        return {"steps": len(self.distributions), "alphabet_size": self.alphabet_size}
-
-
-# --------------------------------------------------------------------------------------------
-# Infinite precision: arithmetic coding as interval narrowing (for the chapter)
-# --------------------------------------------------------------------------------------------
-
-
-def exact_intervals(
-    symbols: Sequence[int], probs: Sequence[Fraction | float | int]
-) -> list[tuple[Fraction, Fraction]]:
-    """The nested intervals ``[low, high)`` after 0, 1, ..., len(symbols) symbols (i.i.d. model).
-
-    Exact rational arithmetic: the width after ``k`` symbols is the product of their
-    probabilities, so ``-log2(width)`` is their ideal code length.
-    """
-    p = [
-        Fraction(x).limit_denominator(10**12) if isinstance(x, float) else Fraction(x)
-        for x in probs
-    ]
-    if any(x < 0 for x in p) or sum(p) != 1:
-        raise ValueError("probabilities must be non-negative and sum to 1")
-    starts = [sum(p[:i], Fraction(0)) for i in range(len(p))]
-    low, width = Fraction(0), Fraction(1)
-    out = [(low, low + width)]
-    for s in symbols:
-        if not 0 <= s < len(p) or p[s] == 0:
-            raise ValueError(f"symbol {s} has no probability")
-        low, width = low + width * starts[s], width * p[s]
-        out.append((low, low + width))
-    return out
-
-
-def shortest_binary_fraction(low: Fraction, high: Fraction) -> str:
-    """The shortest bit string ``b`` such that all numbers starting ``0.b`` lie in ``[low, high)``.
-
-    Its length is at most ``ceil(-log2(high - low)) + 1``: the classic bound on arithmetic
-    coding's overhead.
-    """
-    if not 0 <= low < high <= 1:
-        raise ValueError("need 0 <= low < high <= 1")
-    k = 0
-    while True:
-        scale = 1 << k
-        # smallest k-bit dyadic m/2^k >= low whose whole cell [m, m+1)/2^k fits below high
-        m = -((-low.numerator * scale) // low.denominator)  # ceil(low * 2^k)
-        if Fraction(m + 1, scale) <= high:
-            return format(m, f"0{k}b") if k else ""
-        k += 1

@@ -100,10 +100,6 @@ class Mixer:
             self._select = symbol
 
     def params(self) -> dict[str, Any]:
-        from predcomp.models.registry import name_of  # the registry imports this module
-
-        return {
-            "lr": self.mixer.lr,
-            "by_previous": self.by_previous,
-            "models": [[name_of(m), m.params()] for m in self.models],
-        }
+        """The mixer's own hyper-parameters; :func:`predcomp.models.registry.model_params`
+        adds the models it mixes, by registry name (the registry owns serialization)."""
+        return {"lr": self.mixer.lr, "by_previous": self.by_previous}

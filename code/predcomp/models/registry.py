@@ -1,7 +1,8 @@
 """Every model by name, so that a compressed file can say which model made it.
 
 :func:`make_model` builds a fresh model from a name and keyword parameters; the container
-stores both, and the decoder calls :func:`make_model` with them to get an identical model.
+stores both (:func:`name_of`, :func:`model_params`: the registry owns how a model is written
+down), and the decoder calls :func:`make_model` with them to get an identical model.
 
 A compressed file's header is hostile until checked: it chooses the model the decoder builds.
 :func:`validate` checks a described model *as a whole* before anything is built (known names,
@@ -50,6 +51,7 @@ __all__ = [
     "ModelSpec",
     "make_model",
     "model_memory",
+    "model_params",
     "name_of",
     "validate",
 ]
@@ -381,3 +383,16 @@ def name_of(model: Model) -> str:
         if spec.build is type(model):  # exact type: cm-max's class is a subclass of cm's
             return name
     raise ValueError(f"{type(model).__name__} is not a registered model")
+
+
+def model_params(model: Model) -> dict[str, Any]:
+    """The parameters that rebuild ``model`` with :func:`make_model` (a container's header).
+
+    A model's own :meth:`~predcomp.models.base.Model.params`, and for a model that contains
+    models (a mix) the contained ones as ``[[name, params], ...]``, written down here so that
+    no model module needs to know the registry.
+    """
+    params = model.params()
+    if isinstance(model, Mixer):
+        params["models"] = [[name_of(m), model_params(m)] for m in model.models]
+    return params
