@@ -229,7 +229,7 @@ class ContextMixing:
         clamped to ``lo .. hi`` for the coder (as the compressor clamps :meth:`p_bit`)."""
         from predcomp.models.cm.engine import Engine  # numba loads only when it is needed
 
-        return Engine(self.params(), lo, hi)
+        return Engine(self.config(), lo, hi)
 
     # --- the byte Model protocol ------------------------------------------------------------
 
@@ -271,6 +271,20 @@ class ContextMixing:
             self.update_bit((symbol >> j) & 1)
 
     def params(self) -> dict[str, Any]:
+        """The hyper-parameters that differ from this class's defaults (a container's header).
+
+        The defaults need not be written down: the container records the package version,
+        and a different version refuses to decode. A small header matters for small files.
+        """
+        defaults = _defaults(type(self))
+        return {
+            k: v
+            for k, v in self.config().items()
+            if (list(defaults[k]) if isinstance(v, list) else defaults[k]) != v
+        }
+
+    def config(self) -> dict[str, Any]:
+        """All hyper-parameters, defaults included."""
         return {
             "contexts": list(self.contexts),
             "match": self.match,
