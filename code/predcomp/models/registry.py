@@ -228,7 +228,7 @@ SPECS: dict[str, ModelSpec] = {
         sized=_cm_sized(cm.ContextMixing),
     ),
     "cm-max": ModelSpec(
-        "strongest context mixing: orders 1-7, sparse and column contexts, 2 mixer layers",
+        "strongest context mixing: cm's contexts and the text column, 2 mixer layers, big tables",
         cm.StrongestMixing,
         memory=_cm_memory(cm.StrongestMixing),
         bitwise=True,
