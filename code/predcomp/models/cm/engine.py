@@ -129,6 +129,7 @@ def _code(
     prs = np.empty(4, np.int64)
     bases = np.empty(4, np.int64)
     apm_k = np.empty(4, np.int64)
+    apm_w = np.empty(4, np.int64)
     for pos in range(start, end):
         # --- a new byte: hash each context, find its row
         for i in range(n):
@@ -212,7 +213,8 @@ def _code(
                 s = stretch_t[p] + 2048
                 lo, wt = s >> 7, s & 127
                 j = apm_off[a] + acx * 33 + lo
-                apm_k[a] = j + (wt >> 6)
+                apm_k[a] = j
+                apm_w[a] = wt
                 q = (np.int64(apm_t[j]) * (128 - wt) + np.int64(apm_t[j + 1]) * wt) >> 11
                 p = (p + 3 * q + 2) >> 2
             p = 1 if p < 1 else 4095 if p > 4095 else p
@@ -276,12 +278,14 @@ def _code(
                     wf[fb + k] += (dots[k] * err + 8192) >> 14
                 wf[fb + nsel] += (256 * err + 8192) >> 14
             for a in range(napm):
-                j = apm_k[a]
-                v = np.int64(apm_t[j])
-                cnt = apm_n[j]
-                apm_t[j] = v + ((((bit << 16) - v) * rates[cnt]) >> 16)
-                if cnt < 255:
-                    apm_n[j] = cnt + 1
+                for side in range(2):  # both knots, each by its interpolation weight
+                    j = apm_k[a] + side
+                    wk = apm_w[a] if side else 128 - apm_w[a]
+                    v = np.int64(apm_t[j])
+                    cnt = apm_n[j]
+                    apm_t[j] = v + ((((bit << 16) - v) * rates[cnt] * wk) >> 23)
+                    if wk >= 64 and cnt < 255:
+                        apm_n[j] = cnt + 1
             c0 = (c0 << 1) | bit
             nib = (nib << 1) | bit
         # --- the byte is complete

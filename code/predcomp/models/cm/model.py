@@ -118,16 +118,16 @@ class ContextMixing:
 
     def _check(
         self,
-        contexts: Sequence[str] = (),
-        match: bool = True,
-        selectors: Sequence[str] = ("c0",),
-        apms: Sequence[str] = (),
-        table_bits: int = 22,
-        match_bits: int = 20,
-        lr: int = 6,
-        limit: int = 1023,
+        contexts: Sequence[str],
+        match: bool,
+        selectors: Sequence[str],
+        apms: Sequence[str],
+        table_bits: int,
+        match_bits: int,
+        lr: int,
+        limit: int,
     ) -> None:
-        """Validate the hyper-parameters and keep them (nothing is allocated)."""
+        """Validate all the hyper-parameters (no defaults here) and keep them; no allocation."""
         self.contexts = _names("contexts", contexts, CONTEXTS, 16)
         self.selectors = _names("selectors", selectors, SELECTORS, 4)
         self.apm_names = _names("apms", apms, APMS, 4)
