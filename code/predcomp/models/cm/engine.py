@@ -1,14 +1,19 @@
 """The compiled engine: the reference model and the arithmetic coder, in one numba loop.
 
 :class:`~predcomp.models.cm.model.ContextMixing` is written to be read: small objects, lists,
-one bit at a time through method calls, about 2 KB/s. This module implements *the same model*
+one bit at a time through method calls, a few KB/s. This module implements *the same model*
 (every table, every integer operation, in the same order) as straight-line code on numpy
 arrays, together with the binary arithmetic coder of :mod:`predcomp.coding.arithmetic`, and
-compiles it with numba's ``@njit(cache=True)``: the first call compiles it (a few seconds,
-once per machine and version) and caches the machine code next to the module, later calls
-load it. Because the model is all integers, the engine's bits are the reference's bits; a
-test compresses texts, random bytes and hypothesis-chosen inputs both ways and asserts the
-containers are identical.
+compiles it with numba's ``@njit(cache=True)``: the first call on a machine compiles it
+(seconds) and caches the machine code in ``__pycache__`` next to this file (numba uses a
+per-user cache folder where the package's folder is read-only, or ``NUMBA_CACHE_DIR``); later
+processes load it. Because the model is all integers, the engine's bits are the reference's
+bits; tests compress texts, random bytes and hypothesis-chosen inputs both ways and assert
+that the containers are identical.
+
+Constants that live in other modules (the number of bit-history states, the match lengths)
+reach the compiled code through the configuration vector, not as globals: numba's cache is
+keyed to this file, and would keep a stale copy of another module's constant.
 """
 
 from __future__ import annotations
@@ -28,15 +33,15 @@ from predcomp.models.cm.model import APMS, SELECTORS, ContextMixing
 
 __all__ = ["Engine"]
 
-_M32 = 0xFFFFFFFF
-_HALF, _QUARTER, _MASK = 1 << 31, 1 << 30, (1 << 32) - 1
-# register numbers in the engine's int64 state vector
-_WORD, _PREV_WORD, _LINE, _PREV_LINE, _MPTR, _MLEN, _EXPECTED = 0, 1, 2, 3, 4, 5, 6
-_LOW, _HIGH, _PENDING, _CUR, _FILLED, _OUTPOS, _CODE, _INPOS, _PAST_END = range(7, 16)
+_HALF, _QUARTER, _MASK = 1 << 31, 1 << 30, (1 << 32) - 1  # the coder's 32-bit state
+# regs, the engine's int64 state vector: 0 word hash, 1 previous word's, 2 line start,
+# 3 previous line start, 4 match pointer, 5 match length, 6 expected byte | 256; the coder's
+# 7 low, 8 high, 9 pending bits, 10 partial output byte, 11 its bits, 12 output position,
+# 13 code value, 14 input bit position, 15 bits read past the end.
+# cfg, its configuration: 0 contexts, 1 match, 2 selectors, 3 APMs, 4 table bits, 5 match
+# bits, 6 learning rate, 7 count limit, 8-9 the coder's clamp, 10 states, 11-12 match
+# lengths, 16.. context codes, 32.. selector codes, 36.. APM codes.
 _N_REGS = 16
-# configuration vector
-_C_N, _C_MATCH, _C_NSEL, _C_NAPM, _C_TBITS, _C_MBITS, _C_LR, _C_LIMIT, _C_LO, _C_HI = range(10)
-_C_CODES, _C_SEL, _C_APM = 16, 32, 36
 
 
 @njit(cache=True, inline="always")
