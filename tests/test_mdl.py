@@ -366,6 +366,21 @@ def test_prequential_mlp_codes_each_block_before_learning_it():
     assert code.n_params == 5 * 8 + (3 * 8 * 8 + 8) + (8 * 4 + 4)
 
 
+def test_prequential_mlp_never_sees_a_block_before_coding_it():
+    # What makes the prequential length a code length: the network that codes block j was
+    # trained on blocks < j only. Change the data from the middle of block 2 (symbols 160..239)
+    # on: every bit before the change must stay exactly as it was, including the first half of
+    # block 2, which a network trained on block 2 before coding it would code differently.
+    rng = np.random.default_rng(5)
+    seq = rng.integers(0, 4, size=400)
+    other = seq.copy()
+    other[200:] = (seq[200:] + 1 + rng.integers(0, 3, size=200)) % 4  # every symbol differs
+    a = mdl.prequential_mlp(seq, 4, block=80, steps_per_block=10, hidden=8)
+    b = mdl.prequential_mlp(other, 4, block=80, steps_per_block=10, hidden=8)
+    np.testing.assert_array_equal(a.bits[:200], b.bits[:200])
+    assert not np.array_equal(a.bits[200:], b.bits[200:])
+
+
 def test_prequential_mlp_learns_a_deterministic_pattern():
     seq = np.tile(np.array([0, 1, 2, 3, 2, 1]), 200)
     code = mdl.prequential_mlp(seq, 4, block=60, steps_per_block=30, lr=1e-2)
