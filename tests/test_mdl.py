@@ -211,6 +211,16 @@ def test_two_part_bernoulli_is_the_best_cell_of_every_grid(n, draw):
     assert mdl.two_part_bernoulli(n1, n, level=0)[0] >= bits - 1e-9
 
 
+def test_max_grid_level_reaches_beyond_sqrt_n():
+    # the best grid has about sqrt(n) cells; the finest one allowed must be finer than that
+    for n in (0, 1, 10, 1000, 10**6, 10**9):
+        assert 2 ** mdl.max_grid_level(n) >= 4 * math.sqrt(n)
+        assert mdl.max_grid_level(n) == mdl._max_level(n)
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError):
+            mdl.max_grid_level(bad)
+
+
 def test_two_part_bernoulli_all_is_the_scalar_function_for_every_count():
     n = 57
     every = mdl.two_part_bernoulli_all(n)

@@ -49,6 +49,7 @@ __all__ = [
     "kt_code_length",
     "log_star",
     "markov_code_lengths",
+    "max_grid_level",
     "ml_code_length",
     "nml_code_length",
     "nml_regret_asymptotic",
@@ -282,9 +283,16 @@ def _two_part_bernoulli_many(
     return totals[np.arange(totals.shape[0]), best], 2**best
 
 
-def _max_level(n: int) -> int:
-    """Grids up to K = 2**level, with K comfortably above sqrt(n)."""
+def max_grid_level(n: int) -> int:
+    """The finest grid :func:`two_part_bernoulli` allows for ``n`` observations: levels
+    ``0 .. max_grid_level(n)``, grids of up to ``K = 2**level`` cells, comfortably above
+    ``sqrt(n)``. The decoder knows ``n``, hence this list of levels."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ValueError(f"n must be an integer >= 0, got {n!r}")
     return max(1, int(n).bit_length() // 2 + 3)
+
+
+_max_level = max_grid_level  # the name the rest of this module uses
 
 
 def two_part_bernoulli(n1: int, n: int, level: int | None = None) -> tuple[float, int]:
