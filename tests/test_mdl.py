@@ -327,6 +327,40 @@ def test_memorizing_orders_cost_more_in_total():
     assert lengths[10] > lengths[1] + 500  # but the description grows
 
 
+# --------------------------------------------------------------------------- Occam bound
+
+
+def test_occam_bound_by_hand_and_bad_input():
+    assert mdl.occam_bound(500, 20_000, delta=0.01) == pytest.approx(
+        (500 * math.log(2) + math.log(100)) / 20_000
+    )
+    assert mdl.occam_bound(0, 10, delta=math.exp(-1)) == pytest.approx(0.1)
+    for bits, m, delta in ((-1, 10, 0.1), (math.inf, 10, 0.1), (3, 0, 0.1), (3, 10, 0.0)):
+        with pytest.raises(ValueError):
+            mdl.occam_bound(bits, m, delta)
+
+
+def test_occam_bound_holds_for_threshold_classifiers():
+    # 2**L threshold classifiers on [0, 1), each with an L-bit code; the target is one of
+    # them. Over many samples of m points, the worst consistent classifier's true error
+    # (the distance between its threshold and the target's) exceeds the bound in at most a
+    # fraction delta of the samples, and the bound is not vacuous (it sits within a small
+    # factor of the worst error actually seen).
+    rng = np.random.default_rng(0)
+    bits, m, delta, trials = 10, 300, 0.1, 400
+    thresholds = np.arange(2**bits) / 2**bits
+    target = thresholds[613]
+    bound = mdl.occam_bound(bits, m, delta)
+    worst = np.empty(trials)
+    for i in range(trials):
+        x = rng.uniform(0, 1, m)
+        y = x >= target
+        consistent = [t for t in thresholds if np.array_equal(x >= t, y)]
+        worst[i] = max(abs(t - target) for t in consistent)
+    assert np.mean(worst > bound) <= delta
+    assert np.quantile(worst, 1 - delta) > bound / 10
+
+
 # --------------------------------------------------------------------------- polynomials
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "ml_code_length",
     "nml_code_length",
     "nml_regret_asymptotic",
+    "occam_bound",
     "parameter_cost",
     "polynomial_code_length",
     "prequential_mlp",
@@ -424,6 +425,26 @@ def select_markov_order(seq: ArrayLike, alphabet_size: int, max_order: int) -> d
         markov_code_lengths(seq, k, alphabet_size, start=max_order) for k in range(max_order + 1)
     ]
     return {c: int(np.argmin([row[c] for row in table])) for c in CRITERIA}
+
+
+# =========================================================================== Occam bound
+
+
+def occam_bound(bits: float, m: int, delta: float = 0.05) -> float:
+    """Blumer et al.'s (1987) Occam bound: ``(bits ln 2 + ln(1/delta)) / m``.
+
+    With probability at least ``1 - delta`` over ``m`` independent labelled examples, every
+    classifier that makes no error on them and has a ``bits``-bit codeword in a prefix code
+    fixed before the data were seen has true error rate at most this (a union bound over the
+    classifiers, each weighted by ``2**-bits``, which sum to at most 1 by Kraft).
+    """
+    if not (bits >= 0 and math.isfinite(bits)):
+        raise ValueError(f"bits must be a finite number >= 0, got {bits!r}")
+    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+        raise ValueError(f"m must be an integer >= 1, got {m!r}")
+    if not 0 < delta < 1:
+        raise ValueError(f"delta must be in (0, 1), got {delta!r}")
+    return (bits * LN2 + math.log(1 / delta)) / int(m)
 
 
 # =========================================================================== polynomials
