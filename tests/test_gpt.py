@@ -137,10 +137,22 @@ def test_top_k_one_is_greedy():
 
 def test_attention_maps():
     m = tiny()
-    maps = m.attention_maps(torch.randint(0, 11, (1, 7)))
+    idx = torch.randint(0, 11, (1, 7))
+    maps = m.attention_maps(idx)
     assert len(maps) == 2 and maps[0].shape == (1, 2, 7, 7)
     assert torch.allclose(maps[1].sum(-1), torch.ones(1, 2, 7), atol=1e-6)
     assert (maps[0][0, :, 2, 3:] == 0).all()
+    # The first layer's map is the softmax of its own queries and keys, recomputed by hand:
+    # embeddings plus positions, LayerNorm, the Q and K rows of in_proj, the causal mask.
+    block = m.blocks[0]
+    with torch.no_grad():
+        h = block.norm1(m.tok_emb(idx) + m.pos_emb.weight[:7])  # (1, 7, 16)
+        q, k, _ = block.self_attn.in_proj(h).split(16, dim=-1)
+        q, k = (t.view(1, 7, 2, 8).transpose(1, 2) for t in (q, k))  # (1, H, T, D)
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(8)
+        causal = torch.ones(7, 7, dtype=torch.bool).tril()
+        expect = scores.masked_fill(~causal, float("-inf")).softmax(-1)
+    assert torch.allclose(maps[0], expect, atol=1e-6)
 
 
 def test_bad_config():

@@ -211,6 +211,16 @@ def test_two_part_bernoulli_is_the_best_cell_of_every_grid(n, draw):
     assert mdl.two_part_bernoulli(n1, n, level=0)[0] >= bits - 1e-9
 
 
+def test_max_grid_level_reaches_beyond_sqrt_n():
+    # the best grid has about sqrt(n) cells; the finest one allowed must be finer than that
+    for n in (0, 1, 10, 1000, 10**6, 10**9):
+        assert 2 ** mdl.max_grid_level(n) >= 4 * math.sqrt(n)
+        assert mdl.max_grid_level(n) == mdl._max_level(n)
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError):
+            mdl.max_grid_level(bad)
+
+
 def test_two_part_bernoulli_all_is_the_scalar_function_for_every_count():
     n = 57
     every = mdl.two_part_bernoulli_all(n)
@@ -317,6 +327,40 @@ def test_memorizing_orders_cost_more_in_total():
     assert lengths[10] > lengths[1] + 500  # but the description grows
 
 
+# --------------------------------------------------------------------------- Occam bound
+
+
+def test_occam_bound_by_hand_and_bad_input():
+    assert mdl.occam_bound(500, 20_000, delta=0.01) == pytest.approx(
+        (500 * math.log(2) + math.log(100)) / 20_000
+    )
+    assert mdl.occam_bound(0, 10, delta=math.exp(-1)) == pytest.approx(0.1)
+    for bits, m, delta in ((-1, 10, 0.1), (math.inf, 10, 0.1), (3, 0, 0.1), (3, 10, 0.0)):
+        with pytest.raises(ValueError):
+            mdl.occam_bound(bits, m, delta)
+
+
+def test_occam_bound_holds_for_threshold_classifiers():
+    # 2**L threshold classifiers on [0, 1), each with an L-bit code; the target is one of
+    # them. Over many samples of m points, the worst consistent classifier's true error
+    # (the distance between its threshold and the target's) exceeds the bound in at most a
+    # fraction delta of the samples, and the bound is not vacuous (it sits within a small
+    # factor of the worst error actually seen).
+    rng = np.random.default_rng(0)
+    bits, m, delta, trials = 10, 300, 0.1, 400
+    thresholds = np.arange(2**bits) / 2**bits
+    target = thresholds[613]
+    bound = mdl.occam_bound(bits, m, delta)
+    worst = np.empty(trials)
+    for i in range(trials):
+        x = rng.uniform(0, 1, m)
+        y = x >= target
+        consistent = [t for t in thresholds if np.array_equal(x >= t, y)]
+        worst[i] = max(abs(t - target) for t in consistent)
+    assert np.mean(worst > bound) <= delta
+    assert np.quantile(worst, 1 - delta) > bound / 10
+
+
 # --------------------------------------------------------------------------- polynomials
 
 
@@ -364,6 +408,21 @@ def test_prequential_mlp_codes_each_block_before_learning_it():
     again = mdl.prequential_mlp(seq, 4, block=100, steps_per_block=5, hidden=8)
     np.testing.assert_array_equal(code.bits, again.bits)
     assert code.n_params == 5 * 8 + (3 * 8 * 8 + 8) + (8 * 4 + 4)
+
+
+def test_prequential_mlp_never_sees_a_block_before_coding_it():
+    # What makes the prequential length a code length: the network that codes block j was
+    # trained on blocks < j only. Change the data from the middle of block 2 (symbols 160..239)
+    # on: every bit before the change must stay exactly as it was, including the first half of
+    # block 2, which a network trained on block 2 before coding it would code differently.
+    rng = np.random.default_rng(5)
+    seq = rng.integers(0, 4, size=400)
+    other = seq.copy()
+    other[200:] = (seq[200:] + 1 + rng.integers(0, 3, size=200)) % 4  # every symbol differs
+    a = mdl.prequential_mlp(seq, 4, block=80, steps_per_block=10, hidden=8)
+    b = mdl.prequential_mlp(other, 4, block=80, steps_per_block=10, hidden=8)
+    np.testing.assert_array_equal(a.bits[:200], b.bits[:200])
+    assert not np.array_equal(a.bits[200:], b.bits[200:])
 
 
 def test_prequential_mlp_learns_a_deterministic_pattern():

@@ -19,6 +19,7 @@ software version, a date written with a dot) goes in :data:`ALLOWED`, with the r
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -189,3 +190,23 @@ def test_the_allow_list_is_small_and_used():
         text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
         for snippet in snippets:
             assert snippet in text, f"ALLOWED lists {snippet!r}, which {page}.md no longer has"
+
+
+def wrapped_into_a_quote(text: str) -> list[str]:
+    """Prose lines that start with ``>`` right after a line of the same paragraph: a line break
+    before a ``>`` in a formula turns the rest of the paragraph into a block quote (and its
+    maths and glued values into raw text)."""
+    prose, _ = split_prose(text)
+    lines = prose.splitlines()
+    return [b for a, b in itertools.pairwise(lines) if b.lstrip().startswith(">") and a.strip()]
+
+
+def test_the_quote_checker_finds_a_wrapped_inequality():
+    assert wrapped_into_a_quote("wins when $a - b\n> m$, i.e. ...") == ["> m$, i.e. ..."]
+    assert wrapped_into_a_quote("A quote follows.\n\n> to be or not") == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_paragraph_wrapped_into_a_block_quote(page):
+    found = wrapped_into_a_quote((ROOT / f"{page}.md").read_text(encoding="utf-8"))
+    assert not found, f"{page}.md: a line starting with '>' inside a paragraph: {found}"

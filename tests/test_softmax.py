@@ -54,6 +54,9 @@ def test_softmax_entropy_limits():
     h = softmax_entropy(torch.tensor([0.0, 1e4, -1e4]))
     assert h.item() == pytest.approx(0.0, abs=1e-12)
     assert not torch.isnan(h)
+    # Masked (truncated) tokens, scores of -inf, contribute nothing: two equal survivors, 1 bit.
+    inf = float("inf")
+    assert softmax_entropy(torch.tensor([0.0, -inf, 0.0, -inf])).item() == pytest.approx(1.0)
     with pytest.raises(ValueError):
         softmax_entropy(torch.zeros(3), base=1.0)
 

@@ -32,6 +32,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from predcomp.softmax import softmax_entropy
+
 __all__ = ["Decoded", "beam_search", "decode", "filter_logits"]
 
 LN2 = math.log(2.0)
@@ -89,12 +91,6 @@ class Decoded:
     entropy: torch.Tensor
 
 
-def _entropy_bits(logits: torch.Tensor) -> torch.Tensor:
-    logp = logits.log_softmax(-1)
-    p = logp.exp()
-    return -(p * logp.masked_fill(p == 0, 0.0)).sum(-1) / LN2
-
-
 @torch.no_grad()
 def decode(
     model: Any,
@@ -125,7 +121,7 @@ def decode(
             nxt = torch.multinomial(chosen.softmax(-1), 1, generator=generator)  # (B, 1)
         logp = next_logits.log_softmax(-1).gather(-1, nxt)[:, 0]
         bits.append(-logp / LN2)
-        entropy.append(torch.zeros_like(logp) if temperature == 0 else _entropy_bits(chosen))
+        entropy.append(torch.zeros_like(logp) if temperature == 0 else softmax_entropy(chosen))
         idx = torch.cat((idx, nxt), dim=1)
         if cache[0].length < bs:
             logits, _ = model(nxt, cache=cache)

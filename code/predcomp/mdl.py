@@ -49,9 +49,11 @@ __all__ = [
     "kt_code_length",
     "log_star",
     "markov_code_lengths",
+    "max_grid_level",
     "ml_code_length",
     "nml_code_length",
     "nml_regret_asymptotic",
+    "occam_bound",
     "parameter_cost",
     "polynomial_code_length",
     "prequential_mlp",
@@ -282,9 +284,16 @@ def _two_part_bernoulli_many(
     return totals[np.arange(totals.shape[0]), best], 2**best
 
 
-def _max_level(n: int) -> int:
-    """Grids up to K = 2**level, with K comfortably above sqrt(n)."""
+def max_grid_level(n: int) -> int:
+    """The finest grid :func:`two_part_bernoulli` allows for ``n`` observations: levels
+    ``0 .. max_grid_level(n)``, grids of up to ``K = 2**level`` cells, comfortably above
+    ``sqrt(n)``. The decoder knows ``n``, hence this list of levels."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ValueError(f"n must be an integer >= 0, got {n!r}")
     return max(1, int(n).bit_length() // 2 + 3)
+
+
+_max_level = max_grid_level  # the name the rest of this module uses
 
 
 def two_part_bernoulli(n1: int, n: int, level: int | None = None) -> tuple[float, int]:
@@ -416,6 +425,26 @@ def select_markov_order(seq: ArrayLike, alphabet_size: int, max_order: int) -> d
         markov_code_lengths(seq, k, alphabet_size, start=max_order) for k in range(max_order + 1)
     ]
     return {c: int(np.argmin([row[c] for row in table])) for c in CRITERIA}
+
+
+# =========================================================================== Occam bound
+
+
+def occam_bound(bits: float, m: int, delta: float = 0.05) -> float:
+    """Blumer et al.'s (1987) Occam bound: ``(bits ln 2 + ln(1/delta)) / m``.
+
+    With probability at least ``1 - delta`` over ``m`` independent labelled examples, every
+    classifier that makes no error on them and has a ``bits``-bit codeword in a prefix code
+    fixed before the data were seen has true error rate at most this (a union bound over the
+    classifiers, each weighted by ``2**-bits``, which sum to at most 1 by Kraft).
+    """
+    if not (bits >= 0 and math.isfinite(bits)):
+        raise ValueError(f"bits must be a finite number >= 0, got {bits!r}")
+    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+        raise ValueError(f"m must be an integer >= 1, got {m!r}")
+    if not 0 < delta < 1:
+        raise ValueError(f"delta must be in (0, 1), got {delta!r}")
+    return (bits * LN2 + math.log(1 / delta)) / int(m)
 
 
 # =========================================================================== polynomials

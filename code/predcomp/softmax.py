@@ -45,7 +45,8 @@ def dot_product_variance(d: int, var_q: float = 1.0, var_k: float = 1.0) -> floa
 def softmax_entropy(scores: torch.Tensor, dim: int = -1, base: float = 2.0) -> torch.Tensor:
     """Entropy of ``softmax(scores)`` along ``dim`` (bits by default), computed stably.
 
-    ``H = logsumexp(s) - sum_j p_j s_j`` (in nats), which avoids ``0 * log 0``.
+    ``H = -sum_j p_j log p_j`` from ``log_softmax`` (no overflow for large scores), with
+    ``0 log 0 = 0``: a score of ``-inf`` (a masked or truncated token) contributes nothing.
     """
     if base <= 0 or base == 1:
         raise ValueError(f"base must be positive and not 1, got {base}")

@@ -3,7 +3,9 @@
 Notation: ``C`` model width (``d_model``), ``F`` feed-forward width (``d_ff``, ``4C`` in GPT),
 ``L`` layers, ``V`` vocabulary, ``T`` context length. A FLOP here is one multiplication or one
 addition, so a matrix product ``(m, k) @ (k, n)`` costs ``2 m k n`` FLOPs; only matrix
-products are counted (LayerNorm, softmax and activations are ``O(T C)`` and small).
+products are counted, as :class:`torch.utils.flop_counter.FlopCounterMode` counts them
+(LayerNorm and activations cost ``O(T C)`` per sequence and the softmax ``O(H T^2)``, against
+``O(T C^2)`` and ``O(T^2 C)`` for the products around them).
 
 Every formula is checked in the tests against the real modules: parameter counts against
 ``sum(p.numel())``, FLOPs against :class:`torch.utils.flop_counter.FlopCounterMode`.
