@@ -66,9 +66,10 @@ def test_engine_round_trips(data, model):
     assert decompress(compress(data, model)) == data
 
 
-def test_a_megabyte_of_zeros_costs_next_to_nothing():
+@pytest.mark.parametrize("model", LEVELS)
+def test_a_megabyte_of_zeros_costs_next_to_nothing(model):
     data = bytes(1 << 20)
-    blob = compress(data, "cm")
+    blob = compress(data, model)
     assert len(blob) < 1 << 12 and decompress(blob) == data
 
 

@@ -9,6 +9,11 @@ and after the bit ``y`` moves each weight along the gradient of the code length
 ``w_i += lr (y - p) x_i``. A *weight set* is chosen per prediction by a small context (the
 bits of the current byte, the match state, ...): different situations learn different
 trust. Weights are 16.16 fixed-point integers, so every machine computes the same sums.
+
+It is the rule of :class:`~predcomp.models.mix.GeometricMixer` for a two-symbol alphabet (the
+softmax of weighted log-probabilities becomes the squash of weighted log-odds). The byte mixer
+keeps its floating-point form: written in these integers it would predict, and so code,
+differently, and its containers would change.
 """
 
 from __future__ import annotations
