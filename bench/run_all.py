@@ -36,10 +36,11 @@ NAME = "run_all"
 
 #: script -> the argument lists it is run with (each one produced committed results)
 COMMANDS: dict[str, list[list[str]]] = {
+    "cm_ablation.py": [[]],
     "coder.py": [[]],
     "compressors.py": [
-        [],
-        ["--models", "cm", "--bytes", "150000", "--name", "compressors-150k"],
+        ["--models", "cm", "cm-max"],
+        ["--models", "cm", "cm-max", "--bytes", "150000", "--name", "compressors-150k"],
         ["--corpora", "asyoulik", "--models", "mix", "--name", "compressors-mix"],
     ],
     "train_gpt.py": [

@@ -134,9 +134,11 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
 def test_models_lists_every_model(capsys):
     assert main(["models"]) == 0
     out = capsys.readouterr().out
-    for name in ("uniform", "order0", "context", "ppm", "mix"):
+    for name in ("uniform", "order0", "context", "ppm", "mix", "cm", "cm-max"):
         assert any(line.startswith(name + " ") for line in out.splitlines())
     assert "(default)" in out
+    cm_max = next(line for line in out.splitlines() if line.startswith("cm-max "))
+    assert 0 < float(cm_max.split()[1]) <= 1024  # MiB: the strongest level stays under 1 GiB
 
 
 def test_bench_writes_json(src, tmp_path, capsys):

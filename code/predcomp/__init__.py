@@ -4,4 +4,4 @@ Importing the package runs nothing and touches no network; import submodules as 
 e.g. ``from predcomp import info``.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -188,12 +188,17 @@ def _cmd_decompress(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from predcomp.models.registry import DEFAULT_MODEL, MODELS
+    from predcomp.models.registry import DEFAULT_MODEL, MODELS, model_memory
 
     width = max(map(len, MODELS))
+    print(f"{'model':<{width}}  {'memory':>9}  description")
     for name, description in MODELS.items():
         mark = " (default)" if name == DEFAULT_MODEL else ""
-        print(f"{name:<{width}}  {description}{mark}")
+        # the declared bound with default parameters; tables shrink to fit a small input
+        mib = model_memory(name, {}) / 2**20
+        size = f"{mib:>5.0f} MiB" if mib >= 1 else "   <1 MiB"
+        print(f"{name:<{width}}  {size}  {description}{mark}")
+    print("memory: the most a model may allocate; cm and cm-max size their tables to the input")
     return 0
 
 

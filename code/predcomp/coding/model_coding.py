@@ -35,7 +35,13 @@ from predcomp.coding.arithmetic import (
 )
 from predcomp.models.base import BitModel, Model
 
-__all__ = ["decode_with_model", "decoded_symbols", "encode_with_model", "ideal_code_length"]
+__all__ = [
+    "bit_range",
+    "decode_with_model",
+    "decoded_symbols",
+    "encode_with_model",
+    "ideal_code_length",
+]
 
 #: the bits of a byte, most significant first (the order bitwise models code them in)
 _BIT_SHIFTS = (7, 6, 5, 4, 3, 2, 1, 0)
@@ -46,7 +52,7 @@ def _ceiling(min_bits: float | None, total_bits: int) -> int | None:
     return None if min_bits is None else frequency_ceiling(min_bits, total_bits)
 
 
-def _bit_range(min_bits: float | None, prob_bits: int) -> tuple[int, int]:
+def bit_range(min_bits: float | None, prob_bits: int) -> tuple[int, int]:
     """The clamp ``lo, hi`` of a bit probability, so that a byte costs ``>= min_bits``."""
     hi = (1 << prob_bits) - 1 if min_bits is None else frequency_ceiling(min_bits / 8, prob_bits)
     return (1 << prob_bits) - hi, hi
@@ -77,7 +83,7 @@ def _encode_bits(
 ) -> None:
     """Eight binary codings per byte, most significant bit first (the hot loop: names bound)."""
     p_bit, update_bit, encode_bit, bits = m.p_bit, m.update_bit, encoder.encode_bit, m.prob_bits
-    lo, hi = _bit_range(min_bits, bits)
+    lo, hi = bit_range(min_bits, bits)
     for symbol in symbols:
         if not 0 <= symbol < 256:
             raise ValueError(f"a bitwise model codes bytes, got the symbol {symbol!r}")
@@ -118,7 +124,7 @@ def _decode_bits(
 ) -> Iterator[int]:
     """The inverse of :func:`_encode_bits`: eight binary decodings per byte."""
     p_bit, update_bit, decode_bit, bits = m.p_bit, m.update_bit, decoder.decode_bit, m.prob_bits
-    lo, hi = _bit_range(min_bits, bits)
+    lo, hi = bit_range(min_bits, bits)
     for _ in range(n):
         symbol = 0
         for _ in _BIT_SHIFTS:

@@ -7,7 +7,8 @@
   Kneser–Ney interpolation, evaluated on held-out text;
 * :mod:`~predcomp.models.ppm`: :class:`PPM`, prediction by partial matching;
 * :mod:`~predcomp.models.mix`: :class:`Mixer`, online logistic (geometric) mixing;
-* :mod:`~predcomp.models.context_mixing`: :class:`ContextMixing`, PAQ-style mixing bit by bit;
+* :mod:`~predcomp.models.cm`: :class:`ContextMixing`, PAQ-style mixing bit by bit, from named
+  parts, and its compiled engine;
 * :mod:`~predcomp.models.ctw`: :class:`CTW`, context-tree weighting (bits, or bytes bit by bit);
 * :mod:`~predcomp.models.lz`: :class:`LZ78`, the LZ78 phrase tree as a predictor;
 * :mod:`~predcomp.models.precomputed`: :class:`Precomputed`, distributions computed in advance;
@@ -16,7 +17,7 @@
 """
 
 from predcomp.models.base import BitModel, Model
-from predcomp.models.context_mixing import ContextMixing
+from predcomp.models.cm import ContextMixing
 from predcomp.models.counts import Adaptive, ContextModel, Uniform
 from predcomp.models.ctw import CTW
 from predcomp.models.lz import LZ78

@@ -40,7 +40,7 @@ class BitModel(Model, Protocol):
 
     By the chain rule the eight bit probabilities multiply to the byte's probability, so a
     coder may code eight binary decisions instead of one 256-way choice, which is much cheaper
-    for models that think in bits (:mod:`predcomp.models.context_mixing`).
+    for models that think in bits (:mod:`predcomp.models.cm`).
     """
 
     #: :meth:`p_bit` is in units of ``2**-prob_bits``

@@ -35,7 +35,7 @@ from typing import Any
 
 from predcomp.models import ctw, lz
 from predcomp.models.base import Model
-from predcomp.models.context_mixing import ContextMixing, table_bits_for
+from predcomp.models.cm import model as cm
 from predcomp.models.counts import Adaptive, ContextModel, Uniform
 from predcomp.models.mix import MAX_MODELS, Mixer
 from predcomp.models.ppm import PPM
@@ -59,7 +59,7 @@ __all__ = [
 #: the memory a described model may allocate unless the caller allows more (1 GiB)
 DEFAULT_MAX_MEMORY = 1 << 30
 #: parameter names a model may not have: the compressor's own arguments
-#: (``compress(data, model, progress, max_memory, **params)``, the container's version key)
+#: (``compress(data, model, progress, max_memory, engine, **params)``, the container's version key)
 RESERVED = frozenset(
     {
         "data",
@@ -70,6 +70,7 @@ RESERVED = frozenset(
         "max_memory",
         "max_size",
         "predcomp_version",
+        "engine",
     }
 )
 #: how deeply a model's parameters may nest (a mix's list of ``[name, params]`` pairs: 5)
@@ -157,19 +158,19 @@ def _mix_memory(params: Mapping[str, Any]) -> int:
     return sum(model_memory(n, p) for n, p in subs) + 8 * m * (sets + 4 * 256)
 
 
-def _cm_memory(params: Mapping[str, Any]) -> int:
-    defaults = SPECS["cm"].parameters()
-    table_bits = params.get("table_bits", defaults["table_bits"])
-    if isinstance(table_bits, bool) or not isinstance(table_bits, int) or table_bits > 64:
-        raise ValueError(f"table_bits must be a small integer, got {table_bits!r}")
-    inputs = len(params.get("orders", defaults["orders"])) + 4
-    # The hash table (4 bytes a slot); the adaptive probability map, a list of 33 * 2**16
-    # Python ints that may each become their own object (8 + 32 bytes); the mixer's weights.
-    return 4 * (1 << table_bits) + 40 * 33 * (1 << 16) + 40 * 256 * inputs + 40 * 8 * 2 * 32
+def _cm_memory(cls: type[cm.ContextMixing]) -> Callable[[Mapping[str, Any]], int]:
+    def memory(params: Mapping[str, Any]) -> int:
+        for key in ("table_bits", "match_bits"):  # refused before 2**value is computed
+            value = params.get(key, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value > 64:
+                raise ValueError(f"{key} must be a small integer, got {value!r}")
+        return cm.memory(dict(params), cls)
+
+    return memory
 
 
-def _cm_sized(params: dict[str, Any], input_length: int) -> dict[str, Any]:
-    return {"table_bits": table_bits_for(input_length), **params}
+def _cm_sized(cls: type[cm.ContextMixing]) -> Callable[[dict[str, Any], int], dict[str, Any]]:
+    return lambda params, input_length: cm.table_sizes(params, input_length, cls)
 
 
 def _node_budget(params: Mapping[str, Any], name: str, maximum: int) -> int:
@@ -220,11 +221,18 @@ SPECS: dict[str, ModelSpec] = {
         children=lambda p: _mix_specs(p.get("models", [list(m) for m in DEFAULT_MIX])),
     ),
     "cm": ModelSpec(
-        "bitwise context mixing of orders 0-4 and 6, word and match models (PAQ-style)",
-        ContextMixing,
-        memory=_cm_memory,
+        "context mixing of orders 1-6, word, word pair and match models, 2 APMs (compiled)",
+        cm.ContextMixing,
+        memory=_cm_memory(cm.ContextMixing),
         bitwise=True,
-        sized=_cm_sized,
+        sized=_cm_sized(cm.ContextMixing),
+    ),
+    "cm-max": ModelSpec(
+        "strongest context mixing: cm's contexts and the text column, 2 mixer layers, big tables",
+        cm.StrongestMixing,
+        memory=_cm_memory(cm.StrongestMixing),
+        bitwise=True,
+        sized=_cm_sized(cm.StrongestMixing),
     ),
     # The tree models grow as they code: their declared memory is that of a full tree, and
     # their node budget is sized to the input (the budget lands in the header).
@@ -372,7 +380,7 @@ def name_of(model: Model) -> str:
     if isinstance(model, Mixer):
         return "mix"
     for name, spec in SPECS.items():
-        if spec.build is type(model):
+        if spec.build is type(model):  # exact type: cm-max's class is a subclass of cm's
             return name
     raise ValueError(f"{type(model).__name__} is not a registered model")
 
