@@ -35,6 +35,7 @@ import hashlib
 import io
 import lzma
 import math
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,7 @@ __all__ = [
     "forget_checkpoints",
     "gpt_online",
     "gpt_static",
+    "last_predictor",
     "memory_bound",
     "model_size",
     "save_byte_checkpoint",
@@ -328,6 +330,17 @@ def model_size(net: torch.nn.Module) -> ModelSize:
 
 # --------------------------------------------------------------------------- the predictor
 
+_LAST: list[GPTPredictor] = []
+
+
+def last_predictor() -> GPTPredictor | None:
+    """The neural predictor built last in this process (kept alive until the next one).
+
+    For measurements: ``compress`` builds its model inside, and a benchmark reads the
+    model's own log loss (:attr:`GPTPredictor.costs`) from it afterwards.
+    """
+    return _LAST[0] if _LAST else None
+
 
 class GPTPredictor:
     """A byte-level GPT behind the model protocol: ``predict``, then ``update`` with the byte.
@@ -377,8 +390,11 @@ class GPTPredictor:
         self._length = 0  # positions in the cache
         self._fast = _FastStep(net) if _FastStep.supports(net) else None
         net.eval()
-        #: optimizer steps taken (for the bench's report)
+        #: optimizer steps taken, and the cost in bits of every byte seen, ``-log2 p`` with
+        #: the model's float probabilities (measurements: the model's own log loss)
         self.trained_steps = 0
+        self.costs = array("d")
+        _LAST[:] = [self]
 
     def predict(self) -> np.ndarray:
         """The distribution of the next byte (float64, from the float32 softmax)."""
@@ -392,6 +408,7 @@ class GPTPredictor:
         import torch
 
         _pin_torch(self.threads)  # cheap when nothing changed; catches a change mid-stream
+        self.costs.append(-math.log2(self._probs[symbol]))
         self.history.append(symbol)
         n = len(self.history)
         if self._opt is not None and n % self.segment == 0 and n >= 2:
