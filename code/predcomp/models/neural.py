@@ -25,6 +25,8 @@ encoder could, gives slightly different floats (:func:`batched_probabilities` sh
 decoder, which must go byte by byte, would then decode garbage. What the floats can still
 depend on is recorded in the header (torch version, CPU instruction set, thread count), and
 a decoder refuses, in one line, an environment that differs, rather than decode garbage.
+Building a neural model sets torch's thread count (a process-wide setting) to the recorded one
+and turns on deterministic algorithms; a thread count torch cannot honour is refused.
 
 Torch is imported only when a neural model is built, sized or checked.
 """
@@ -50,6 +52,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIMITS",
+    "MAX_CHECKPOINT_BYTES",
+    "MAX_TRAIN_WORK_PER_BYTE",
+    "VOCAB",
     "GPTPredictor",
     "ModelSize",
     "batched_probabilities",
@@ -61,7 +66,9 @@ __all__ = [
     "last_predictor",
     "memory_bound",
     "model_size",
+    "online_memory",
     "save_byte_checkpoint",
+    "static_memory",
     "use_checkpoint",
 ]
 
