@@ -51,6 +51,7 @@ COMMANDS: dict[str, list[list[str]]] = {
     "transformer_speed.py": [[]],
     "likelihood.py": [[]],
     "hostile.py": [[]],
+    "neural_compress.py": [["--jobs", "2"]],
 }
 
 

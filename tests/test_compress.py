@@ -26,9 +26,11 @@ from predcomp.compress import (
     max_decoded_length,
 )
 from predcomp.models.cm.model import ContextMixing, table_sizes
-from predcomp.models.registry import MODELS, SPECS, LimitExceededError, make_model
+from predcomp.models.registry import SPECS, LimitExceededError, make_model
 
-ALL = list(MODELS)
+#: every model that builds from its parameters alone (gpt-static, which needs a checkpoint
+#: file, has the same round trips in tests/test_neural.py)
+ALL = [name for name, spec in SPECS.items() if spec.needs is None]
 SKEWED = b"\x00" * 300 + b"\x01" + b"\x00" * 50
 
 
@@ -251,7 +253,10 @@ def golden_inputs() -> dict[str, bytes]:
 def golden_containers() -> dict[str, list]:
     """``"model/input"`` -> ``[length, sha256]`` of the container :func:`compress` makes."""
     inputs = golden_inputs()
-    cases = [(name, {}, key) for name in SPECS for key in inputs]
+    # not the GPTs: their predictions are torch's floating point (version and CPU recorded in
+    # the header), so their bytes are pinned per machine by round trips in test_neural.py
+    models = [name for name in SPECS if not name.startswith("gpt-")]
+    cases = [(name, {}, key) for name in models for key in inputs]
     cases += [
         ("ppm", {"order": 2}, "text"),
         ("context", {"order": 3}, "text"),

@@ -33,7 +33,7 @@ def outcome(blob: bytes) -> str:
     return "same"
 
 
-@pytest.mark.parametrize("model", list(SPECS))
+@pytest.mark.parametrize("model", [name for name, spec in SPECS.items() if spec.needs is None])
 def test_bit_flips_and_truncations(model):
     blob = compress(ORIGINAL, model)
     start = time.process_time()

@@ -160,12 +160,35 @@ def _parse_params(items: Sequence[str]) -> dict[str, Any]:
     return params
 
 
+def _neural_options(args: argparse.Namespace, model: str, params: dict[str, Any]) -> None:
+    """--checkpoint and --threads: load the checkpoint, check or set the neural parameters."""
+    neural = model.startswith("gpt-")
+    if args.checkpoint is not None:
+        if not neural:
+            raise CliError(f"--checkpoint applies to the neural models, not to {model!r}")
+        from predcomp.models.neural import use_checkpoint
+
+        sha = use_checkpoint(args.checkpoint)
+        if model == "gpt-static":
+            params.setdefault("checkpoint", sha)
+    if args.threads is not None:
+        if not neural:
+            raise CliError(f"--threads applies to the neural models, not to {model!r}")
+        recorded = params.setdefault("threads", args.threads)
+        if recorded != args.threads:
+            raise CliError(
+                f"the data was coded with {recorded!s:.20} torch thread(s), not "
+                f"{args.threads}; predictions could differ: use --threads {recorded!s:.20}"
+            )
+
+
 def _cmd_compress(args: argparse.Namespace) -> int:
     from predcomp.compress import compress
     from predcomp.models.registry import DEFAULT_MODEL, validate
 
     args.model = args.model or DEFAULT_MODEL
     params = _parse_params(args.param)
+    _neural_options(args, args.model, params)
     validate(args.model, params, max_memory=None)  # the model's shape, before any reading
     _check_paths([args.input], args.output, args.force)
     if args.output == "-" and sys.stdout.isatty() and not args.force:
@@ -182,23 +205,33 @@ def _cmd_decompress(args: argparse.Namespace) -> int:
     _check_paths([args.input], args.output, args.force)
     # A compressed file is at most a little larger than what it decodes to.
     blob = _read_input(args.input, args.max_size + (1 << 20))
+    if args.checkpoint is not None or args.threads is not None:
+        from predcomp.coding.container import unpack
+
+        header, _ = unpack(blob)
+        _neural_options(args, header.model, dict(header.params))
     out = decompress(blob, max_memory=args.max_memory, max_size=args.max_size)
     _write_output(args.output, out, args.force)
     return 0
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from predcomp.models.registry import DEFAULT_MODEL, MODELS, model_memory
+    from predcomp.models.registry import DEFAULT_MODEL, MODELS, SPECS, model_memory
 
     width = max(map(len, MODELS))
     print(f"{'model':<{width}}  {'memory':>9}  description")
     for name, description in MODELS.items():
         mark = " (default)" if name == DEFAULT_MODEL else ""
-        # the declared bound with default parameters; tables shrink to fit a small input
-        mib = model_memory(name, {}) / 2**20
-        size = f"{mib:>5.0f} MiB" if mib >= 1 else "   <1 MiB"
+        if SPECS[name].needs is not None:  # sized by what it is given (a checkpoint)
+            size = "    input"
+        else:  # the declared bound with default parameters; tables shrink to a small input
+            mib = model_memory(name, {}) / 2**20
+            size = f"{mib:>5.0f} MiB" if mib >= 1 else "   <1 MiB"
         print(f"{name:<{width}}  {size}  {description}{mark}")
-    print("memory: the most a model may allocate; cm and cm-max size their tables to the input")
+    print(
+        "memory: the most a model may allocate; cm and cm-max size their tables to the input, "
+        "gpt-static to its checkpoint"
+    )
     return 0
 
 
@@ -236,6 +269,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
+    def neural(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--checkpoint",
+            metavar="FILE",
+            help="trained checkpoint of gpt-static (decompress needs the same file)",
+        )
+        p.add_argument(
+            "--threads",
+            type=int,
+            metavar="N",
+            help="torch threads of the neural models (default 1; recorded, checked on decoding)",
+        )
+
     def limits(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--max-memory",
@@ -268,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing regular file")
     limits(p)
+    neural(p)
     p.add_argument("input", help="file to compress ('-' = standard input)")
     p.add_argument("output", help="compressed file to write ('-' = standard output)")
     p.set_defaults(func=_cmd_compress)
@@ -275,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("decompress", help="decompress a file made by `compress`")
     p.add_argument("--force", action="store_true", help="overwrite an existing regular file")
     limits(p)
+    neural(p)
     p.add_argument("input", help="compressed file ('-' = standard input)")
     p.add_argument("output", help="file to write ('-' = standard output)")
     p.set_defaults(func=_cmd_decompress)

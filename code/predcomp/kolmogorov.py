@@ -58,12 +58,14 @@ def upper_bounds(
     """
     from predcomp.baselines import standard_codecs
     from predcomp.compress import compress
-    from predcomp.models.registry import MODELS
+    from predcomp.models.registry import SPECS
 
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
-    out = {f"predcomp {m}": 8 * len(compress(data, m)) for m in (models or list(MODELS))}
+    # (by default every model that needs nothing besides its parameters: not gpt-static)
+    models = models or [name for name, spec in SPECS.items() if spec.needs is None]
+    out = {f"predcomp {m}": 8 * len(compress(data, m)) for m in models}
     for name, comp, _ in standard_codecs():
         if tools is None or name in tools:
             out[name] = 8 * len(comp(data))

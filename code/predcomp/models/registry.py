@@ -20,7 +20,9 @@ a :class:`ModelSpec`. **A new model must declare**, in its :class:`ModelSpec`:
 * ``sized`` (optional): a function ``(params, input_length) -> params`` that sizes the
   model to its input when compressing (the sizes chosen land in the header);
 * ``children`` (only for models that contain models): a function ``params -> [(name,
-  params), ...]``, so that :func:`validate` checks and counts the sub-models as well.
+  params), ...]``, so that :func:`validate` checks and counts the sub-models as well;
+* ``needs`` (optional): what building the model needs besides its parameters, such as the
+  checkpoint file of ``gpt-static`` (:func:`predcomp.models.neural.use_checkpoint`).
 
 ``tests/test_registry.py`` fails for a registered model whose declaration is missing or wrong
 (its ``memory`` is checked against what building the model really allocates).
@@ -33,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from predcomp.models import ctw, lz
+from predcomp.models import ctw, lz, neural
 from predcomp.models.base import Model
 from predcomp.models.cm import model as cm
 from predcomp.models.counts import Adaptive, ContextModel, Uniform
@@ -93,6 +95,8 @@ class ModelSpec:
     bitwise: bool = False
     sized: Callable[[dict[str, Any], int], dict[str, Any]] | None = None
     children: Callable[[Mapping[str, Any]], list[tuple[str, dict[str, Any]]]] | None = None
+    #: what building the model needs besides its parameters (a checkpoint file), or None
+    needs: str | None = None
 
     def parameters(self) -> dict[str, Any]:
         """The model's hyper-parameters and their defaults, from ``build``'s signature."""
@@ -249,6 +253,18 @@ SPECS: dict[str, ModelSpec] = {
         memory=lambda p: lz.memory_bound(_node_budget(p, "lz78", lz.MAX_NODES)),
         sized=_lz_sized,
     ),
+    # Neural models (torch is imported only when one is built or sized).
+    "gpt-online": ModelSpec(
+        "byte-level GPT trained online on the bytes already coded (prequential; slow)",
+        neural.gpt_online,
+        memory=neural.online_memory,
+    ),
+    "gpt-static": ModelSpec(
+        "byte-level GPT loaded from a trained checkpoint (needs --checkpoint FILE; slow)",
+        neural.gpt_static,
+        memory=neural.static_memory,
+        needs="a checkpoint file (--checkpoint)",
+    ),
 }
 
 #: model name -> one-line description
@@ -379,6 +395,8 @@ def name_of(model: Model) -> str:
     """The registry name of ``model`` (for a container header)."""
     if isinstance(model, Mixer):
         return "mix"
+    if isinstance(model, neural.GPTPredictor):
+        return "gpt-static" if "checkpoint" in model.params() else "gpt-online"
     for name, spec in SPECS.items():
         if spec.build is type(model):  # exact type: cm-max's class is a subclass of cm's
             return name
