@@ -17,6 +17,7 @@ static model (scored in one batched pass, as training measures it).
 
     python bench/neural_compress.py --threads 1 --jobs 2
     python bench/neural_compress.py --quick          # small slices, for testing the script
+    python bench/neural_compress.py --only "predcomp cm" ppmd   # re-measure some rows
 
 writes ``bench/results/neural_compress.json`` and ``.md`` (``--quick``: ``-quick``). The
 static models are trained once and cached under the data cache folder (``$PREDCOMP_DATA_DIR``
@@ -27,6 +28,7 @@ CPU seconds on whatever machine runs it, with its load average: compare ratios.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -48,8 +50,8 @@ SIZES: dict[str, dict[str, int]] = {
 }
 TRAIN = dict(max_steps=1000, batch_size=24, lr=3e-3, min_lr=1e-4, warmup_steps=50, seed=1337)
 QUICK_TRAIN = dict(TRAIN, max_steps=30)
-PPMD_ORDERS = range(2, 17)
 CURVE_EVERY = 4096
+TODAY = datetime.date.today().isoformat()
 
 
 def corpus(name: str, limit: int = 0) -> bytes:
@@ -158,20 +160,18 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
             return pc.decompress(b, progress=False)
 
     elif method.startswith("ppmd"):
-        import pyppmd
+        from predcomp.baselines import ppmd_compress, ppmd_decompress
 
         order = spec["order"]
 
         def comp(d: bytes) -> bytes:
-            return pyppmd.compress(d, max_order=order, mem_size=256 << 20)
+            return ppmd_compress(d, order)
 
-        def decomp(b: bytes) -> bytes:
-            return pyppmd.decompress(b, max_order=order, mem_size=256 << 20)
-
+        decomp = ppmd_decompress
     else:
-        from predcomp import compress as pc
+        from predcomp.baselines import standard_codecs
 
-        codecs = {n: (c, d) for n, c, d in pc.standard_codecs()}
+        codecs = {n: (c, d) for n, c, d in standard_codecs()}
         if method not in codecs:
             return {**row, "skipped": "not installed here"}
         comp, decomp = codecs[method]
@@ -236,12 +236,10 @@ def run_worker(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def best_ppmd(corpus_name: str, limit: int) -> int:
-    """The PPMd order (2..16) that compresses this corpus best (a fast sweep, in-process)."""
-    import pyppmd
+    """The PPMd order that compresses this corpus best (the package's sweep, in-process)."""
+    from predcomp.baselines import ppmd_best_order
 
-    data = corpus(corpus_name, limit)
-    sizes = {o: len(pyppmd.compress(data, max_order=o, mem_size=256 << 20)) for o in PPMD_ORDERS}
-    return min(sizes, key=lambda o: (sizes[o], o))
+    return ppmd_best_order(corpus(corpus_name, limit))[0]
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -253,6 +251,12 @@ def markdown(result: dict[str, Any]) -> str:
         f"{result['loadavg_before'][0]:.1f}. Times are wall-clock seconds on a shared machine.",
         "",
     ]
+    for r in result.get("reruns", []):
+        lines += [
+            f"Re-measured on {r['date']} (load average {r['loadavg_before'][0]:.1f}): "
+            + ", ".join(f"`{m}`" for m in r["methods"]),
+            "",
+        ]
     static = result["static"][STATIC]
     for name in result["corpora"]:
         rows = [r for r in result["rows"] if r["corpus"] == name and "bpc" in r]
@@ -303,12 +307,45 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rerun(prefixes: list[str], specs: list[dict[str, Any]], stem: str, jobs: int) -> None:
+    """Re-measure the methods named by ``prefixes`` and replace their rows in ``stem``.json."""
+    path = RESULTS / f"{stem}.json"
+    result = json.loads(path.read_text())
+    specs = [s for s in specs if s["method"].startswith(tuple(prefixes))]
+    if not specs or any(s["method"] == "predcomp gpt-static" for s in specs):
+        raise SystemExit("--only: name methods measured without training (not gpt-static)")
+    load = os.getloadavg()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        new = list(pool.map(run_worker, specs))
+    for row in new:
+        row["measured"] = TODAY
+    kept = [
+        r
+        for r in result["rows"]
+        if not (r["method"].startswith(tuple(prefixes)) and r["corpus"] in result["corpora"])
+    ]
+    result["rows"] = kept + new
+    result.setdefault("reruns", []).append(
+        {"methods": prefixes, "date": TODAY, "loadavg_before": load}
+    )
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / f"{stem}.md").write_text(markdown(result))
+    print(markdown(result))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1, help="methods measured at the same time")
     ap.add_argument("--quick", action="store_true", help="8 KB slices, a few training steps")
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        metavar="METHOD",
+        help="re-measure only the methods whose names start with these (e.g. 'predcomp cm' "
+        "ppmd) and keep the other rows of the results file, each row dated",
+    )
     args = ap.parse_args()
     if args.worker:
         spec = json.loads(args.worker)
@@ -344,6 +381,11 @@ def main() -> None:
         for codec in ("xz -9e", "bzip2 -9", "gzip -9", "zstd -19", "brotli -11"):
             specs.append({**base, "method": codec})
 
+    stem = "neural_compress-quick" if args.quick else "neural_compress"
+    if args.only:
+        rerun(args.only, specs, stem, args.jobs)
+        return
+
     def train(size: str) -> None:
         spec = {"train": size, "quick": args.quick, "threads": args.threads}
         static[size] = run_worker(spec)
@@ -374,8 +416,9 @@ def main() -> None:
         "loadavg_after": os.getloadavg(),
         "total_wall_s": time.perf_counter() - wall0,
     }
+    for row in rows:
+        row["measured"] = TODAY
     RESULTS.mkdir(exist_ok=True)
-    stem = "neural_compress-quick" if args.quick else "neural_compress"
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / f"{stem}.md").write_text(markdown(result))
     print(markdown(result))
