@@ -113,6 +113,16 @@ def test_online_learning_lowers_the_code_length():
     assert learns < 0.8 * still
 
 
+def test_a_byte_the_model_rules_out_is_still_coded():
+    """A float32 softmax that underflows to 0 for the coded byte must not stop the coder."""
+    model = make_model("gpt-online", **{**TINY, "steps": 0})
+    ruled_out = np.zeros(256)
+    ruled_out[ord("a")] = 1.0
+    model._probs = ruled_out  # what an underflowed softmax gives
+    model.update(ord("b"))
+    assert model.costs[-1] == math.inf and len(model.history) == 1
+
+
 # --------------------------------------------------------------------------- determinism
 
 
