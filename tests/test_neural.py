@@ -74,6 +74,20 @@ def test_static_round_trip_any_bytes(checkpoint_file, data, steps):
     assert decompress(blob) == data
 
 
+@pytest.mark.parametrize("extra", [{"position": "rotary"}, {"n_kv_head": 1}])
+def test_models_the_fast_step_does_not_cover_round_trip_on_the_module_path(tmp_path, extra):
+    """Rotary positions and grouped-query attention code through GPT.forward with a cache."""
+    torch.manual_seed(0)
+    config = GPTConfig(vocab_size=256, block_size=8, n_layer=1, n_head=2, n_embd=16, **extra)
+    sha = neural.save_byte_checkpoint(tmp_path / "m.pt", GPT(config))
+    neural.use_checkpoint(tmp_path / "m.pt")
+    model = make_model("gpt-static", checkpoint=sha)
+    assert model._fast is None  # the path under test
+    for steps in (0, 2):
+        blob = compress(TEXT, "gpt-static", checkpoint=sha, steps=steps, segment=16)
+        assert decompress(blob) == TEXT
+
+
 def test_static_round_trip_and_what_the_container_records(tmp_path):
     path = tmp_path / "m.pt"
     sha = tiny_checkpoint(path)
@@ -111,6 +125,16 @@ def test_online_learning_lowers_the_code_length():
     still = quantized_bits(data, make_model("gpt-online", **{**TINY, "steps": 0}))
     learns = quantized_bits(data, make_model("gpt-online", **{**TINY, "lr": 1e-2, "steps": 4}))
     assert learns < 0.8 * still
+
+
+def test_a_byte_the_model_rules_out_is_still_coded():
+    """A float32 softmax that underflows to 0 for the coded byte must not stop the coder."""
+    model = make_model("gpt-online", **{**TINY, "steps": 0})
+    ruled_out = np.zeros(256)
+    ruled_out[ord("a")] = 1.0
+    model._probs = ruled_out  # what an underflowed softmax gives
+    model.update(ord("b"))
+    assert model.costs[-1] == math.inf and len(model.history) == 1
 
 
 # --------------------------------------------------------------------------- determinism

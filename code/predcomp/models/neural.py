@@ -415,7 +415,11 @@ class GPTPredictor:
         import torch
 
         _pin_torch(self.threads)  # cheap when nothing changed; catches a change mid-stream
-        self.costs.append(-math.log2(self._probs[symbol]))
+        # A float32 softmax can underflow to exactly 0 for a byte the model rules out; the
+        # coder still codes it (every byte keeps a frequency of at least 1), so the model's
+        # own cost is infinite, not an error.
+        p = float(self._probs[symbol])
+        self.costs.append(-math.log2(p) if p > 0 else math.inf)
         self.history.append(symbol)
         n = len(self.history)
         if self._opt is not None and n % self.segment == 0 and n >= 2:
