@@ -6,7 +6,8 @@
 * :mod:`~predcomp.models.smoothing`: Good–Turing, PPM's escape estimates, Witten–Bell and
   Kneser–Ney interpolation, evaluated on held-out text;
 * :mod:`~predcomp.models.ppm`: :class:`PPM`, prediction by partial matching;
-* :mod:`~predcomp.models.mix`: :class:`Mixer`, online logistic (geometric) mixing;
+* :mod:`~predcomp.models.mix`: :class:`~predcomp.models.mix.Mixer`, online logistic
+  (geometric) mixing;
 * :mod:`~predcomp.models.cm`: :class:`ContextMixing`, PAQ-style mixing bit by bit, from named
   parts, and its compiled engine;
 * :mod:`~predcomp.models.ctw`: :class:`CTW`, context-tree weighting (bits, or bytes bit by bit);

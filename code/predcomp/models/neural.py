@@ -344,7 +344,7 @@ def last_predictor() -> GPTPredictor | None:
     """The neural predictor built last in this process (kept alive until the next one).
 
     For measurements: ``compress`` builds its model inside, and a benchmark reads the
-    model's own log loss (:attr:`GPTPredictor.costs`) from it afterwards.
+    model's own log loss (``GPTPredictor.costs``) from it afterwards.
     """
     return _LAST[0] if _LAST else None
 
