@@ -29,7 +29,7 @@ from predcomp.models.cm.contexts import CONTEXTS
 from predcomp.models.cm.counter import N_STATES, NEXT, RATES, initial_probabilities
 from predcomp.models.cm.logistic import SQUASH, STRETCH
 from predcomp.models.cm.match import MAX_LEN, MIN_LEN
-from predcomp.models.cm.model import APMS, SELECTORS, ContextMixing
+from predcomp.models.cm.model import _BOOST_HALF, APMS, SELECTORS, ContextMixing
 
 __all__ = ["Engine"]
 
@@ -40,7 +40,8 @@ _HALF, _QUARTER, _MASK = 1 << 31, 1 << 30, (1 << 32) - 1  # the coder's 32-bit s
 # 13 code value, 14 input bit position, 15 bits read past the end.
 # cfg, its configuration: 0 contexts, 1 match, 2 selectors, 3 APMs, 4 table bits, 5 match
 # bits, 6 learning rate, 7 count limit, 8-9 the coder's clamp, 10 states, 11-12 match
-# lengths, 16.. context codes, 32.. selector codes, 36.. APM codes.
+# lengths, 13 the learning rate's boost, 14 its half-life, 16.. context codes, 32.. selector
+# codes, 36.. APM codes.
 _N_REGS = 16
 
 
@@ -125,7 +126,7 @@ def _code(
     """Code bytes ``start .. end`` of ``buf``; returns 0, or -1 if the payload ran out."""
     n, use_match, nsel, napm = cfg[0], cfg[1], cfg[2], cfg[3]
     tbits, mbits, lr, limit, lo_p, hi_p = cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9]
-    n_states = cfg[10]
+    n_states, boost0, boost_half = cfg[10], cfg[13], cfg[14]
     ninp = n + use_match + 1
     slots = np.empty(n, np.int64)
     cxs = np.empty(n, np.int64)
@@ -271,13 +272,14 @@ def _code(
                 msmp[mcx] += (((bit << 16) - msmp[mcx]) * rates[cnt]) >> 16
                 if cnt < 1023:
                     msmn[mcx] = cnt + 1
+            lrx = 16 * lr + (boost0 * boost_half) // (pos + boost_half)
             for k in range(nsel):
-                err = ((bit << 12) - prs[k]) * lr
+                err = (((bit << 12) - prs[k]) * lrx) >> 4
                 base = bases[k]
                 for i in range(ninp):
                     w[k, base + i] += (x[i] * err + 8192) >> 14
             if nsel > 1:
-                err = ((bit << 12) - pf) * lr
+                err = (((bit << 12) - pf) * lrx) >> 4
                 fb = c0 * (nsel + 1)
                 for k in range(nsel):
                     wf[fb + k] += (dots[k] * err + 8192) >> 14
@@ -374,7 +376,7 @@ class Engine:
         cfg[:10] = (n, ref.match, nsel, len(ref.apm_names), ref.table_bits, ref.match_bits,
                     ref.lr, ref.limit, lo, hi)  # fmt: skip
         # constants of other modules travel in cfg: numba's cache would keep stale copies
-        cfg[10:13] = (N_STATES, MIN_LEN, MAX_LEN)
+        cfg[10:15] = (N_STATES, MIN_LEN, MAX_LEN, ref.lr_boost, _BOOST_HALF)
         cfg[16 : 16 + n] = [CONTEXTS[c] for c in ref.contexts]
         cfg[32 : 32 + nsel] = [SELECTORS[s][0] for s in ref.selectors]
         cfg[36 : 36 + len(ref.apm_names)] = [APMS[a][0] for a in ref.apm_names]

@@ -48,11 +48,12 @@ __all__ = [
     "table_sizes",
 ]
 
-#: the strongest level's contexts: the default's and the text column (order 7 and the sparse
-#: contexts were measured too, and did not gain on both texts: bench/cm_ablation.py)
-MAX_CONTEXTS = ("o1", "o2", "o3", "o4", "o5", "o6", "word", "bigram", "column")
-#: the default model's contexts: orders 1 to 6, the current word and the word pair
-DEFAULT_CONTEXTS = ("o1", "o2", "o3", "o4", "o5", "o6", "word", "bigram")
+#: the default model's contexts: orders 1 to 6, the current word, the word pair and the text
+#: column (order 7 and the sparse contexts were measured too, and did not gain on both texts:
+#: bench/cm_ablation.py)
+DEFAULT_CONTEXTS = ("o1", "o2", "o3", "o4", "o5", "o6", "word", "bigram", "column")
+#: the strongest level's contexts: the default's
+MAX_CONTEXTS = DEFAULT_CONTEXTS
 
 #: mixer selector name -> (code, number of weight sets)
 SELECTORS = {"c0": (0, 256), "c1": (1, 256), "order": (2, 22 * 8)}
@@ -60,6 +61,8 @@ SELECTORS = {"c0": (0, 256), "c1": (1, 256), "order": (2, 22 * 8)}
 APMS = {"c0": (0, 256), "c1": (1, 1 << 16), "c2": (2, 1 << 16)}
 _NEXT = NEXT.tolist()
 _BIAS = 256  # the mixer's constant input
+#: the mixers' extra learning rate, ``lr_boost / 16``, halves after this many bytes
+_BOOST_HALF = 1 << 14
 
 
 def _names(kind: str, given: Sequence[str], known: dict[str, Any], most: int) -> list[str]:
@@ -87,14 +90,15 @@ class ContextMixing:
         self,
         contexts: Sequence[str] = DEFAULT_CONTEXTS,
         match: bool = True,
-        selectors: Sequence[str] = ("order",),
+        selectors: Sequence[str] = ("order", "c0"),
         apms: Sequence[str] = ("c0", "c1"),
         table_bits: int = 22,
         match_bits: int = 20,
         lr: int = 2,
         limit: int = 255,
+        lr_boost: int = 48,
     ) -> None:
-        self._check(contexts, match, selectors, apms, table_bits, match_bits, lr, limit)
+        self._check(contexts, match, selectors, apms, table_bits, match_bits, lr, limit, lr_boost)
         codes = [CONTEXTS[c] for c in self.contexts]
 
         n = len(codes)
@@ -126,6 +130,7 @@ class ContextMixing:
         match_bits: int,
         lr: int,
         limit: int,
+        lr_boost: int,
     ) -> None:
         """Validate all the hyper-parameters (no defaults here) and keep them; no allocation."""
         self.contexts = _names("contexts", contexts, CONTEXTS, 16)
@@ -140,6 +145,7 @@ class ContextMixing:
         self.match_bits = _int("match_bits", match_bits, 10, 26)
         self.lr = _int("lr", lr, 0, 1000)
         self.limit = _int("limit", limit, 1, 1023)
+        self.lr_boost = _int("lr_boost", lr_boost, 0, 16000)
 
     # --- the binary interface ---------------------------------------------------------------
 
@@ -199,10 +205,13 @@ class ContextMixing:
             t[slot] = _NEXT[t[slot]][bit]
         if self.matcher is not None:
             self.matcher.update_bit(bit)
+        # a higher learning rate while the weights are fresh: lr + lr_boost/16 at the start,
+        # lr + lr_boost/32 after _BOOST_HALF bytes, ...
+        boost = (self.lr_boost * _BOOST_HALF) // (len(self.history.buf) + _BOOST_HALF)
         for mixer in self.mixers:
-            mixer.update(bit)
+            mixer.update(bit, boost)
         if self.final is not None:
-            self.final.update(bit)
+            self.final.update(bit, boost)
         for apm in self.apms:
             apm.update(bit)
         self.c0, self.nib, self.bitpos = (
@@ -214,7 +223,7 @@ class ContextMixing:
             c = self.c0 & 255
             self.history.add(c)
             if self.matcher is not None:
-                self.matcher.update_byte(c, self.history.context_hash(MIN_LEN))
+                self.matcher.update_byte(c, self.history.suffix_hash(MIN_LEN))
             self.c0, self.bitpos, self.nib = 1, 0, 1
             self.hashes = [self.history.context_hash(code) for code in self._codes]
             self.rows = [self.table.find(h) for h in self.hashes]
@@ -293,11 +302,12 @@ class ContextMixing:
             "match_bits": self.match_bits,
             "lr": self.lr,
             "limit": self.limit,
+            "lr_boost": self.lr_boost,
         }
 
 
 class StrongestMixing(ContextMixing):
-    """The strongest level: a column context, two mixer layers, larger tables."""
+    """The strongest level: a third weight selection (by the last byte), larger tables."""
 
     def __init__(
         self,
@@ -309,8 +319,11 @@ class StrongestMixing(ContextMixing):
         match_bits: int = 22,
         lr: int = 2,
         limit: int = 255,
+        lr_boost: int = 48,
     ) -> None:
-        super().__init__(contexts, match, selectors, apms, table_bits, match_bits, lr, limit)
+        super().__init__(
+            contexts, match, selectors, apms, table_bits, match_bits, lr, limit, lr_boost
+        )
 
 
 def memory(params: dict[str, Any], cls: type[ContextMixing] = ContextMixing) -> int:
