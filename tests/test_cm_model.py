@@ -58,6 +58,7 @@ def test_params_rebuild_the_same_model():
         {"lr": -1},
         {"limit": 0},
         {"lr_boost": -1},
+        {"deterministic": 1},
         {"match": 1},
     ],
 )

@@ -28,7 +28,13 @@ import numpy as np
 
 from predcomp.models.cm.apm import APM
 from predcomp.models.cm.contexts import CONTEXTS, History
-from predcomp.models.cm.counter import N_STATES, NEXT, StateMap, initial_probabilities
+from predcomp.models.cm.counter import (
+    DETERMINISTIC,
+    N_STATES,
+    NEXT,
+    StateMap,
+    initial_probabilities,
+)
 from predcomp.models.cm.hashtable import ROW, HashTable, hash_step
 from predcomp.models.cm.logistic import ONE, PROB_BITS, stretch
 from predcomp.models.cm.match import MIN_LEN, MatchModel
@@ -60,6 +66,7 @@ SELECTORS = {"c0": (0, 256), "c1": (1, 256), "order": (2, 22 * 8)}
 #: APM name -> (code, number of contexts)
 APMS = {"c0": (0, 256), "c1": (1, 1 << 16), "c2": (2, 1 << 16)}
 _NEXT = NEXT.tolist()
+_DETERMINISTIC = DETERMINISTIC.tolist()
 _BIAS = 256  # the mixer's constant input
 #: the mixers' extra learning rate, ``lr_boost / 16``, halves after this many bytes
 _BOOST_HALF = 1 << 14
@@ -97,8 +104,10 @@ class ContextMixing:
         lr: int = 2,
         limit: int = 255,
         lr_boost: int = 48,
+        deterministic: bool = False,
     ) -> None:
-        self._check(contexts, match, selectors, apms, table_bits, match_bits, lr, limit, lr_boost)
+        hyper = (selectors, apms, table_bits, match_bits, lr, limit, lr_boost, deterministic)
+        self._check(contexts, match, *hyper)
         codes = [CONTEXTS[c] for c in self.contexts]
 
         n = len(codes)
@@ -107,7 +116,7 @@ class ContextMixing:
         self.table = HashTable(self.table_bits)
         self.maps = StateMap(n * N_STATES, self.limit, np.tile(initial_probabilities(), n))
         self.matcher = MatchModel(self.match_bits) if match else None
-        inputs = n + match + 1
+        inputs = n * (1 + self.deterministic) + match + 1
         self.mixers = [Mixer(inputs, SELECTORS[s][1], lr, 1 << 14) for s in self.selectors]
         k = len(self.mixers)
         self.final = Mixer(k + 1, 256, lr, (1 << 16) // k) if k > 1 else None
@@ -131,6 +140,7 @@ class ContextMixing:
         lr: int,
         limit: int,
         lr_boost: int,
+        deterministic: bool,
     ) -> None:
         """Validate all the hyper-parameters (no defaults here) and keep them; no allocation."""
         self.contexts = _names("contexts", contexts, CONTEXTS, 16)
@@ -141,6 +151,9 @@ class ContextMixing:
         if not isinstance(match, bool):
             raise ValueError(f"match must be true or false, got {match!r}")
         self.match = match
+        if not isinstance(deterministic, bool):
+            raise ValueError(f"deterministic must be true or false, got {deterministic!r}")
+        self.deterministic = deterministic
         self.table_bits = _int("table_bits", table_bits, 10, 26)
         self.match_bits = _int("match_bits", match_bits, 10, 26)
         self.lr = _int("lr", lr, 0, 1000)
@@ -160,6 +173,9 @@ class ContextMixing:
         states = [t[s] if s >= 0 else 0 for s in self._slots]
         self._cxs = [i * N_STATES + s for i, s in enumerate(states)]
         x = [stretch(self.maps.predict(cx)) for cx in self._cxs]
+        if self.deterministic:  # each log-odds again where its history is one-sided, so the
+            # mixer can trust "always a 1 so far" more (or less) than other histories
+            x += [st if _DETERMINISTIC[s] else 0 for st, s in zip(x, states, strict=True)]
         if self.matcher is not None:
             x.append(self.matcher.predict(c0, self.bitpos, self.history.byte(1)))
         x.append(_BIAS)
@@ -303,11 +319,12 @@ class ContextMixing:
             "lr": self.lr,
             "limit": self.limit,
             "lr_boost": self.lr_boost,
+            "deterministic": self.deterministic,
         }
 
 
 class StrongestMixing(ContextMixing):
-    """The strongest level: a third weight selection (by the last byte), larger tables."""
+    """The strongest level: inputs for one-sided histories, a third weight set, big tables."""
 
     def __init__(
         self,
@@ -320,10 +337,10 @@ class StrongestMixing(ContextMixing):
         lr: int = 2,
         limit: int = 255,
         lr_boost: int = 48,
+        deterministic: bool = True,
     ) -> None:
-        super().__init__(
-            contexts, match, selectors, apms, table_bits, match_bits, lr, limit, lr_boost
-        )
+        hyper = (selectors, apms, table_bits, match_bits, lr, limit, lr_boost, deterministic)
+        super().__init__(contexts, match, *hyper)
 
 
 def memory(params: dict[str, Any], cls: type[ContextMixing] = ContextMixing) -> int:
@@ -331,7 +348,8 @@ def memory(params: dict[str, Any], cls: type[ContextMixing] = ContextMixing) -> 
     m = cls.__new__(cls)
     defaults = {**_defaults(cls), **params}
     m._check(**defaults)
-    n, ninp = len(m.contexts), len(m.contexts) + m.match + 1
+    n = len(m.contexts)
+    ninp = n * (1 + m.deterministic) + m.match + 1
     sets = sum(SELECTORS[s][1] for s in m.selectors)
     apm = sum(APMS[a][1] for a in m.apm_names)
     each = (  # the reference (Python lists hold 8-byte pointers to ints of up to 32 bytes)
