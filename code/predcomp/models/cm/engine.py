@@ -35,7 +35,7 @@ from predcomp.models.cm.counter import (
 )
 from predcomp.models.cm.logistic import SQUASH, STRETCH
 from predcomp.models.cm.match import MAX_LEN, MIN_LEN
-from predcomp.models.cm.model import _BOOST_HALF, APMS, SELECTORS, ContextMixing
+from predcomp.models.cm.model import _BOOST_HALF, APMS, SELECTORS, W_INIT, ContextMixing
 
 __all__ = ["Engine"]
 
@@ -403,7 +403,7 @@ class Engine:
         self.msmp = np.full(64 * 256 + 256, 1 << 15, np.int64)
         self.msmn = np.zeros(64 * 256 + 256, np.int64)
         self.w = np.full(
-            (nsel, max(SELECTORS[s][1] for s in ref.selectors) * ninp), 1 << 14, np.int64
+            (nsel, max(SELECTORS[s][1] for s in ref.selectors) * ninp), W_INIT, np.int64
         )
         self.wf = np.full(256 * (nsel + 1), (1 << 16) // nsel, np.int64)
         self.apm_t = np.tile(np.array(KNOTS, np.int32), sum(sizes))
