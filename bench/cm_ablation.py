@@ -35,10 +35,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TEXTS = ("asyoulik", "tinyshakespeare")
 _O4 = ["o1", "o2", "o3", "o4"]
 _O6 = [*_O4, "o5", "o6"]
-_BASE = {"match": False, "selectors": ["c0"], "apms": []}
+# the first steps learn at the plain rate: the boost of a fresh mixer is a later step
+_BASE = {"match": False, "selectors": ["c0"], "apms": [], "lr_boost": 0}
 _CTX = [*_O6, "word", "bigram"]
-_CM = {"contexts": _CTX, "match": True, "selectors": ["order"]}
+_COL = [*_CTX, "column"]
+_CM = {"contexts": _CTX, "match": True, "selectors": ["order"], "lr_boost": 0}
 _SEL3 = ["order", "c0", "c1"]
+_SPARSE = ["skip2", "skip23"]
+_MAX = {"contexts": _COL, "deterministic": False}  # cm-max before its own steps
 
 #: (step name, model, parameters): each step adds one thing to the last kept step; a step
 #: in parentheses did not gain on both texts and is not kept (the next step builds without it)
@@ -50,12 +54,17 @@ STEPS: list[tuple[str, str, dict]] = [
     ("+ match model", "cm", {**_BASE, **_CM, "selectors": ["c0"]}),
     ("weights by order and last byte", "cm", {**_BASE, **_CM}),
     ("+ APM on c0", "cm", {**_CM, "apms": ["c0"]}),
-    ("+ APM on c0, c1 = cm (default)", "cm", {}),
-    ("(+ order 7)", "cm", {"contexts": [*_O6, "o7", "word", "bigram"]}),
-    ("(+ sparse contexts)", "cm", {"contexts": [*_CTX, "skip2", "skip23"]}),
-    ("+ column", "cm", {"contexts": [*_CTX, "column"]}),
-    ("+ 2 mixer layers (3 selectors)", "cm", {"contexts": [*_CTX, "column"], "selectors": _SEL3}),
-    ("+ larger tables = cm-max", "cm-max", {}),
+    ("+ APM on c0, c1", "cm", _CM),
+    ("(+ order 7)", "cm", {**_CM, "contexts": [*_O6, "o7", "word", "bigram"]}),
+    ("(+ sparse contexts)", "cm", {**_CM, "contexts": [*_CTX, *_SPARSE]}),
+    ("+ column", "cm", {**_CM, "contexts": _COL}),
+    ("+ 2 mixer layers (weights by order; by c0)", "cm", {"lr_boost": 0}),
+    ("+ faster learning while fresh = cm (default)", "cm", {}),
+    ("+ weights by c1 (3 selectors)", "cm", {"selectors": _SEL3}),
+    ("+ larger tables", "cm-max", _MAX),
+    ("+ inputs for one-sided histories", "cm-max", {"contexts": _COL}),
+    ("(+ order 7)", "cm-max", {"contexts": [*_COL, "o7"]}),
+    ("+ sparse contexts = cm-max", "cm-max", {}),
     ("(+ learning rate 3)", "cm-max", {"lr": 3}),
     ("(+ APM on c1, c2)", "cm-max", {"apms": ["c0", "c1", "c2"]}),
 ]

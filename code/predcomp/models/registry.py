@@ -228,7 +228,7 @@ SPECS: dict[str, ModelSpec] = {
         sized=_cm_sized(cm.ContextMixing),
     ),
     "cm-max": ModelSpec(
-        "strongest context mixing: cm with a third mixer weight selection and big tables",
+        "strongest context mixing: cm + sparse contexts, history inputs, 3 weight sets, big tables",
         cm.StrongestMixing,
         memory=_cm_memory(cm.StrongestMixing),
         bitwise=True,

@@ -59,8 +59,9 @@ __all__ = [
 #: column (order 7 and the sparse contexts were measured too, and did not gain on both texts:
 #: bench/cm_ablation.py)
 DEFAULT_CONTEXTS = ("o1", "o2", "o3", "o4", "o5", "o6", "word", "bigram", "column")
-#: the strongest level's contexts: the default's
-MAX_CONTEXTS = DEFAULT_CONTEXTS
+#: the strongest level's contexts: the default's and the sparse ones, which gain there (with
+#: the deterministic inputs and a third weight set); order 7 still does not
+MAX_CONTEXTS = (*DEFAULT_CONTEXTS, "skip2", "skip23")
 
 #: mixer selector name -> (code, number of weight sets)
 SELECTORS = {"c0": (0, 256), "c1": (1, 256), "order": (2, 22 * 8)}
@@ -327,7 +328,7 @@ class ContextMixing:
 
 
 class StrongestMixing(ContextMixing):
-    """The strongest level: inputs for one-sided histories, a third weight set, big tables."""
+    """The strongest level: sparse contexts, one-sided history inputs, 3 weight sets, big tables."""
 
     def __init__(
         self,
