@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from predcomp.models.cm.counter import (
+    DETERMINISTIC,
     MAX_COUNT,
     N0,
     N1,
@@ -57,3 +58,12 @@ def test_state_map_learns_a_biased_source_and_keeps_adapting():
 def test_state_map_refuses_a_bad_limit():
     with pytest.raises(ValueError, match="limit"):
         StateMap(4, limit=0)
+
+
+def test_deterministic_histories_saw_one_kind_of_bit():
+    s = 0
+    for _ in range(5):
+        s = next_state(s, 1)
+        assert DETERMINISTIC[s] == 1
+    assert DETERMINISTIC[0] == 0 and DETERMINISTIC[next_state(s, 0)] == 0
+    assert int(DETERMINISTIC.sum()) == 2 * MAX_COUNT

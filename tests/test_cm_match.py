@@ -9,7 +9,7 @@ from predcomp.models.cm.match import MIN_LEN, MatchModel
 def feed(m: MatchModel, hist: History, data: bytes) -> None:
     for c in data:
         hist.add(c)
-        m.update_byte(c, hist.context_hash(MIN_LEN))
+        m.update_byte(c, hist.suffix_hash(MIN_LEN))
 
 
 def test_a_repeat_predicts_the_next_byte():
@@ -41,6 +41,14 @@ def test_it_learns_to_trust_long_matches():
             m.update_bit(bit)
             c0 = (c0 << 1) | bit
         hist.add(c)
-        m.update_byte(c, hist.context_hash(MIN_LEN))
+        m.update_byte(c, hist.suffix_hash(MIN_LEN))
     late = gains[-800:]
     assert sum(late) / len(late) > 1000  # confident, and right (stretch units: > e^4 odds)
+
+
+def test_the_match_hash_is_the_order_k_context_hash_where_both_exist():
+    hist = History()
+    for c in b"a longer history of bytes":
+        hist.add(c)
+    assert all(hist.suffix_hash(k) == hist.context_hash(k) for k in range(8))
+    assert hist.suffix_hash(MIN_LEN) != hist.suffix_hash(MIN_LEN - 1)

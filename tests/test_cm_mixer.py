@@ -27,3 +27,11 @@ def test_prediction_is_squashed_dot_product():
     assert m.predict([2047, 2047], 0) == m.predict([3000, 3000], 0)  # clamped
     m.update(1)
     assert list(m.w) == [1 << 16] * 2  # lr = 0 learns nothing
+
+
+def test_a_boost_raises_the_rate_by_sixteenths():
+    plain, boosted, double = (Mixer(n=1, sets=1, lr=lr, init=0) for lr in (2, 2, 4))
+    for m, boost in ((plain, 0), (boosted, 32), (double, 0)):
+        m.predict([500], 0)
+        m.update(1, boost)
+    assert boosted.w[0] == double.w[0] > plain.w[0] > 0

@@ -57,6 +57,8 @@ def test_params_rebuild_the_same_model():
         {"table_bits": 40},
         {"lr": -1},
         {"limit": 0},
+        {"lr_boost": -1},
+        {"deterministic": 1},
         {"match": 1},
     ],
 )

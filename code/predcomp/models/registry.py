@@ -225,14 +225,14 @@ SPECS: dict[str, ModelSpec] = {
         children=lambda p: _mix_specs(p.get("models", [list(m) for m in DEFAULT_MIX])),
     ),
     "cm": ModelSpec(
-        "context mixing of orders 1-6, word, word pair and match models, 2 APMs (compiled)",
+        "context mixing of orders 1-6, word, word pair, column, match; 2 mixer layers (compiled)",
         cm.ContextMixing,
         memory=_cm_memory(cm.ContextMixing),
         bitwise=True,
         sized=_cm_sized(cm.ContextMixing),
     ),
     "cm-max": ModelSpec(
-        "strongest context mixing: cm's contexts and the text column, 2 mixer layers, big tables",
+        "strongest context mixing: cm + sparse contexts, history inputs, 3 weight sets, big tables",
         cm.StrongestMixing,
         memory=_cm_memory(cm.StrongestMixing),
         bitwise=True,

@@ -55,13 +55,19 @@ class History:
         n = len(self.buf)
         return self.buf[n - k] if k <= n else 0
 
+    def suffix_hash(self, k: int) -> int:
+        """The 32-bit hash of the last ``k`` bytes (the context ``o<k>`` for ``k <= 7``)."""
+        h = hash_step(0, k + 1)
+        for j in range(1, k + 1):
+            h = hash_step(h, self.byte(j))
+        return h
+
     def context_hash(self, code: int) -> int:
         """The 32-bit hash of context ``code`` (see :data:`CONTEXTS`) at this byte boundary."""
-        h = hash_step(0, code + 1)  # each context has its own hash family
         if code <= 7:
-            for k in range(1, code + 1):
-                h = hash_step(h, self.byte(k))
-        elif code == 8:
+            return self.suffix_hash(code)
+        h = hash_step(0, code + 1)  # each context has its own hash family
+        if code == 8:
             h = hash_step(h, self.word)
             if self.word == 0:  # between words the last byte (a space, a comma) matters
                 h = hash_step(h, self.byte(1))

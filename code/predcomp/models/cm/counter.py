@@ -20,7 +20,7 @@ import numpy as np
 
 from predcomp.models.cm.logistic import PROB_BITS
 
-__all__ = ["MAX_COUNT", "N0", "N1", "NEXT", "RATES", "StateMap", "next_state"]
+__all__ = ["DETERMINISTIC", "MAX_COUNT", "N0", "N1", "NEXT", "RATES", "StateMap", "next_state"]
 
 #: the largest count of one bit a history holds
 MAX_COUNT = 30
@@ -62,6 +62,8 @@ NEXT, N0, N1 = _state_table()
 #: number of histories (they fit in a byte; state 0 is "nothing seen")
 N_STATES = len(NEXT)
 _NEXT_LIST = NEXT.tolist()
+#: ``DETERMINISTIC[s]``: 1 if history ``s`` has seen bits, and all of them alike
+DETERMINISTIC = ((N0 == 0) != (N1 == 0)).astype(np.int32)
 #: ``RATES[n] = 2**16 / (n + 1.5)``: the step of a map entry after ``n`` observations
 RATES = np.array([(1 << 17) // (2 * n + 3) for n in range(1024)], dtype=np.int32)
 _RATES_LIST = RATES.tolist()

@@ -26,10 +26,16 @@ from numba import njit
 
 from predcomp.models.cm.apm import KNOTS
 from predcomp.models.cm.contexts import CONTEXTS
-from predcomp.models.cm.counter import N_STATES, NEXT, RATES, initial_probabilities
+from predcomp.models.cm.counter import (
+    DETERMINISTIC,
+    N_STATES,
+    NEXT,
+    RATES,
+    initial_probabilities,
+)
 from predcomp.models.cm.logistic import SQUASH, STRETCH
 from predcomp.models.cm.match import MAX_LEN, MIN_LEN
-from predcomp.models.cm.model import APMS, SELECTORS, ContextMixing
+from predcomp.models.cm.model import _BOOST_HALF, APMS, SELECTORS, W_INIT, ContextMixing
 
 __all__ = ["Engine"]
 
@@ -40,7 +46,8 @@ _HALF, _QUARTER, _MASK = 1 << 31, 1 << 30, (1 << 32) - 1  # the coder's 32-bit s
 # 13 code value, 14 input bit position, 15 bits read past the end.
 # cfg, its configuration: 0 contexts, 1 match, 2 selectors, 3 APMs, 4 table bits, 5 match
 # bits, 6 learning rate, 7 count limit, 8-9 the coder's clamp, 10 states, 11-12 match
-# lengths, 16.. context codes, 32.. selector codes, 36.. APM codes.
+# lengths, 13 the learning rate's boost, 14 its half-life, 15 deterministic inputs, 16..
+# context codes, 32.. selector codes, 36.. APM codes.
 _N_REGS = 16
 
 
@@ -120,13 +127,14 @@ def _get_bit(payload: np.ndarray, regs: np.ndarray) -> int:
 @njit(cache=True)
 def _code(
     decode, buf, start, end, payload, out, cfg, regs, hashes, rows, table, smp, smn,
-    mlast, msmp, msmn, w, wf, apm_t, apm_n, apm_off, nxt, rates, squash_t, stretch_t,
+    mlast, msmp, msmn, w, wf, apm_t, apm_n, apm_off, nxt, rates, squash_t, stretch_t, det,
 ):  # fmt: skip
     """Code bytes ``start .. end`` of ``buf``; returns 0, or -1 if the payload ran out."""
     n, use_match, nsel, napm = cfg[0], cfg[1], cfg[2], cfg[3]
     tbits, mbits, lr, limit, lo_p, hi_p = cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9]
-    n_states = cfg[10]
-    ninp = n + use_match + 1
+    n_states, boost0, boost_half, use_det = cfg[10], cfg[13], cfg[14], cfg[15]
+    nx = n * (1 + use_det)  # the contexts' inputs; then the match model's, then the bias
+    ninp = nx + use_match + 1
     slots = np.empty(n, np.int64)
     cxs = np.empty(n, np.int64)
     x = np.empty(ninp, np.int64)
@@ -160,6 +168,8 @@ def _code(
                 cx = i * n_states + st
                 cxs[i] = cx
                 x[i] = stretch_t[smp[cx] >> 4]
+                if use_det:
+                    x[n + i] = x[i] if det[st] else 0
             mcx, ml = -1, 0
             if use_match:
                 e = regs[6]
@@ -171,7 +181,7 @@ def _code(
                 else:
                     ml = 0
                     mcx = 64 * 256 + c0
-                x[n] = stretch_t[msmp[mcx] >> 4]
+                x[nx] = stretch_t[msmp[mcx] >> 4]
             x[ninp - 1] = 256
             p = 0
             for k in range(nsel):
@@ -271,13 +281,14 @@ def _code(
                 msmp[mcx] += (((bit << 16) - msmp[mcx]) * rates[cnt]) >> 16
                 if cnt < 1023:
                     msmn[mcx] = cnt + 1
+            lrx = 16 * lr + (boost0 * boost_half) // (pos + boost_half)
             for k in range(nsel):
-                err = ((bit << 12) - prs[k]) * lr
+                err = (((bit << 12) - prs[k]) * lrx) >> 4
                 base = bases[k]
                 for i in range(ninp):
                     w[k, base + i] += (x[i] * err + 8192) >> 14
             if nsel > 1:
-                err = ((bit << 12) - pf) * lr
+                err = (((bit << 12) - pf) * lrx) >> 4
                 fb = c0 * (nsel + 1)
                 for k in range(nsel):
                     wf[fb + k] += (dots[k] * err + 8192) >> 14
@@ -374,11 +385,11 @@ class Engine:
         cfg[:10] = (n, ref.match, nsel, len(ref.apm_names), ref.table_bits, ref.match_bits,
                     ref.lr, ref.limit, lo, hi)  # fmt: skip
         # constants of other modules travel in cfg: numba's cache would keep stale copies
-        cfg[10:13] = (N_STATES, MIN_LEN, MAX_LEN)
+        cfg[10:16] = (N_STATES, MIN_LEN, MAX_LEN, ref.lr_boost, _BOOST_HALF, ref.deterministic)
         cfg[16 : 16 + n] = [CONTEXTS[c] for c in ref.contexts]
         cfg[32 : 32 + nsel] = [SELECTORS[s][0] for s in ref.selectors]
         cfg[36 : 36 + len(ref.apm_names)] = [APMS[a][0] for a in ref.apm_names]
-        ninp = n + ref.match + 1
+        ninp = n * (1 + ref.deterministic) + ref.match + 1
         sizes = [APMS[a][1] for a in ref.apm_names]
         self.cfg = cfg
         self.regs = np.zeros(_N_REGS, np.int64)
@@ -392,7 +403,7 @@ class Engine:
         self.msmp = np.full(64 * 256 + 256, 1 << 15, np.int64)
         self.msmn = np.zeros(64 * 256 + 256, np.int64)
         self.w = np.full(
-            (nsel, max(SELECTORS[s][1] for s in ref.selectors) * ninp), 1 << 14, np.int64
+            (nsel, max(SELECTORS[s][1] for s in ref.selectors) * ninp), W_INIT, np.int64
         )
         self.wf = np.full(256 * (nsel + 1), (1 << 16) // nsel, np.int64)
         self.apm_t = np.tile(np.array(KNOTS, np.int32), sum(sizes))
@@ -406,7 +417,7 @@ class Engine:
         return _code(
             decode, buf, start, end, payload, out, self.cfg, self.regs, self.hashes, self.rows,
             self.table, self.smp, self.smn, self.mlast, self.msmp, self.msmn, self.w, self.wf,
-            self.apm_t, self.apm_n, self.apm_off, NEXT, RATES, SQUASH, STRETCH,
+            self.apm_t, self.apm_n, self.apm_off, NEXT, RATES, SQUASH, STRETCH, DETERMINISTIC,
         )  # fmt: skip
 
     def encode(self, data: bytes, steps: Callable[[int], Any] | None = None) -> bytes:

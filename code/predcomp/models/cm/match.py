@@ -21,7 +21,7 @@ from predcomp.models.cm.logistic import stretch
 __all__ = ["MAX_LEN", "MIN_LEN", "MatchModel"]
 
 #: bytes of context that must agree before a match is followed
-MIN_LEN = 6
+MIN_LEN = 8  # 6 and 7 find more matches, but wrong ones: both dev texts lose
 #: a match found is checked backwards up to this length
 MAX_LEN = 15
 #: StateMap contexts for a match: 32 length levels x expected bit x last byte

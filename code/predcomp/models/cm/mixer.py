@@ -6,9 +6,11 @@ Given the stretched predictions ``x_i`` of the models, the mixer predicts
 
 and after the bit ``y`` moves each weight along the gradient of the code length
 ``-log2 p(y)``, which for this output is simply ``(y - p) x_i``:
-``w_i += lr (y - p) x_i``. A *weight set* is chosen per prediction by a small context (the
-bits of the current byte, the match state, ...): different situations learn different
-trust. Weights are 16.16 fixed-point integers, so every machine computes the same sums.
+``w_i += lr (y - p) x_i``. The rate may be raised by a ``boost`` (in sixteenths) that the
+caller lets decay: fresh weights need large steps, settled ones small. A *weight set* is
+chosen per prediction by a small context (the bits of the current byte, the match state,
+...): different situations learn different trust. Weights are 16.16 fixed-point integers,
+so every machine computes the same sums.
 
 It is the rule of :class:`~predcomp.models.mix.GeometricMixer` for a two-symbol alphabet (the
 softmax of weighted log-probabilities becomes the squash of weighted log-odds). The byte mixer
@@ -61,7 +63,8 @@ class Mixer:
         self.pr = squash(self.dot)
         return self.pr
 
-    def update(self, bit: int) -> None:
-        """One gradient step on the code length of ``bit`` for the weight set just used."""
-        err = ((bit << PROB_BITS) - self.pr) * self.lr
+    def update(self, bit: int, boost: int = 0) -> None:
+        """One gradient step on the code length of ``bit`` for the weight set just used, at
+        the rate ``lr + boost / 16``."""
+        err = (((bit << PROB_BITS) - self.pr) * (16 * self.lr + boost)) >> 4
         train(self.w, self.base, self.x, err)

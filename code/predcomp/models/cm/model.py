@@ -28,7 +28,13 @@ import numpy as np
 
 from predcomp.models.cm.apm import APM
 from predcomp.models.cm.contexts import CONTEXTS, History
-from predcomp.models.cm.counter import N_STATES, NEXT, StateMap, initial_probabilities
+from predcomp.models.cm.counter import (
+    DETERMINISTIC,
+    N_STATES,
+    NEXT,
+    StateMap,
+    initial_probabilities,
+)
 from predcomp.models.cm.hashtable import ROW, HashTable, hash_step
 from predcomp.models.cm.logistic import ONE, PROB_BITS, stretch
 from predcomp.models.cm.match import MIN_LEN, MatchModel
@@ -42,24 +48,32 @@ __all__ = [
     "DEFAULT_CONTEXTS",
     "MAX_CONTEXTS",
     "SELECTORS",
+    "W_INIT",
     "ContextMixing",
     "StrongestMixing",
     "memory",
     "table_sizes",
 ]
 
-#: the strongest level's contexts: the default's and the text column (order 7 and the sparse
-#: contexts were measured too, and did not gain on both texts: bench/cm_ablation.py)
-MAX_CONTEXTS = ("o1", "o2", "o3", "o4", "o5", "o6", "word", "bigram", "column")
-#: the default model's contexts: orders 1 to 6, the current word and the word pair
-DEFAULT_CONTEXTS = ("o1", "o2", "o3", "o4", "o5", "o6", "word", "bigram")
+#: the default model's contexts: orders 1 to 6, the current word, the word pair and the text
+#: column (order 7 and the sparse contexts were measured too, and did not gain on both texts:
+#: bench/cm_ablation.py)
+DEFAULT_CONTEXTS = ("o1", "o2", "o3", "o4", "o5", "o6", "word", "bigram", "column")
+#: the strongest level's contexts: the default's and the sparse ones, which gain there (with
+#: the deterministic inputs and a third weight set); order 7 still does not
+MAX_CONTEXTS = (*DEFAULT_CONTEXTS, "skip2", "skip23")
 
 #: mixer selector name -> (code, number of weight sets)
 SELECTORS = {"c0": (0, 256), "c1": (1, 256), "order": (2, 22 * 8)}
 #: APM name -> (code, number of contexts)
 APMS = {"c0": (0, 256), "c1": (1, 1 << 16), "c2": (2, 1 << 16)}
 _NEXT = NEXT.tolist()
+_DETERMINISTIC = DETERMINISTIC.tolist()
 _BIAS = 256  # the mixer's constant input
+#: the first layer's weights start at 1/8 (1/4 was measured too: worse on both dev texts)
+W_INIT = 1 << 13
+#: the mixers' extra learning rate, ``lr_boost / 16``, halves after this many bytes
+_BOOST_HALF = 1 << 14
 
 
 def _names(kind: str, given: Sequence[str], known: dict[str, Any], most: int) -> list[str]:
@@ -87,14 +101,17 @@ class ContextMixing:
         self,
         contexts: Sequence[str] = DEFAULT_CONTEXTS,
         match: bool = True,
-        selectors: Sequence[str] = ("order",),
+        selectors: Sequence[str] = ("order", "c0"),
         apms: Sequence[str] = ("c0", "c1"),
         table_bits: int = 22,
         match_bits: int = 20,
         lr: int = 2,
         limit: int = 255,
+        lr_boost: int = 48,
+        deterministic: bool = False,
     ) -> None:
-        self._check(contexts, match, selectors, apms, table_bits, match_bits, lr, limit)
+        hyper = (selectors, apms, table_bits, match_bits, lr, limit, lr_boost, deterministic)
+        self._check(contexts, match, *hyper)
         codes = [CONTEXTS[c] for c in self.contexts]
 
         n = len(codes)
@@ -103,8 +120,8 @@ class ContextMixing:
         self.table = HashTable(self.table_bits)
         self.maps = StateMap(n * N_STATES, self.limit, np.tile(initial_probabilities(), n))
         self.matcher = MatchModel(self.match_bits) if match else None
-        inputs = n + match + 1
-        self.mixers = [Mixer(inputs, SELECTORS[s][1], lr, 1 << 14) for s in self.selectors]
+        inputs = n * (1 + self.deterministic) + match + 1
+        self.mixers = [Mixer(inputs, SELECTORS[s][1], lr, W_INIT) for s in self.selectors]
         k = len(self.mixers)
         self.final = Mixer(k + 1, 256, lr, (1 << 16) // k) if k > 1 else None
         self.apms = [APM(APMS[a][1]) for a in self.apm_names]
@@ -126,6 +143,8 @@ class ContextMixing:
         match_bits: int,
         lr: int,
         limit: int,
+        lr_boost: int,
+        deterministic: bool,
     ) -> None:
         """Validate all the hyper-parameters (no defaults here) and keep them; no allocation."""
         self.contexts = _names("contexts", contexts, CONTEXTS, 16)
@@ -136,10 +155,14 @@ class ContextMixing:
         if not isinstance(match, bool):
             raise ValueError(f"match must be true or false, got {match!r}")
         self.match = match
+        if not isinstance(deterministic, bool):
+            raise ValueError(f"deterministic must be true or false, got {deterministic!r}")
+        self.deterministic = deterministic
         self.table_bits = _int("table_bits", table_bits, 10, 26)
         self.match_bits = _int("match_bits", match_bits, 10, 26)
         self.lr = _int("lr", lr, 0, 1000)
         self.limit = _int("limit", limit, 1, 1023)
+        self.lr_boost = _int("lr_boost", lr_boost, 0, 16000)
 
     # --- the binary interface ---------------------------------------------------------------
 
@@ -154,6 +177,9 @@ class ContextMixing:
         states = [t[s] if s >= 0 else 0 for s in self._slots]
         self._cxs = [i * N_STATES + s for i, s in enumerate(states)]
         x = [stretch(self.maps.predict(cx)) for cx in self._cxs]
+        if self.deterministic:  # each log-odds again where its history is one-sided, so the
+            # mixer can trust "always a 1 so far" more (or less) than other histories
+            x += [st if _DETERMINISTIC[s] else 0 for st, s in zip(x, states, strict=True)]
         if self.matcher is not None:
             x.append(self.matcher.predict(c0, self.bitpos, self.history.byte(1)))
         x.append(_BIAS)
@@ -199,10 +225,13 @@ class ContextMixing:
             t[slot] = _NEXT[t[slot]][bit]
         if self.matcher is not None:
             self.matcher.update_bit(bit)
+        # a higher learning rate while the weights are fresh: lr + lr_boost/16 at the start,
+        # lr + lr_boost/32 after _BOOST_HALF bytes, ...
+        boost = (self.lr_boost * _BOOST_HALF) // (len(self.history.buf) + _BOOST_HALF)
         for mixer in self.mixers:
-            mixer.update(bit)
+            mixer.update(bit, boost)
         if self.final is not None:
-            self.final.update(bit)
+            self.final.update(bit, boost)
         for apm in self.apms:
             apm.update(bit)
         self.c0, self.nib, self.bitpos = (
@@ -214,7 +243,7 @@ class ContextMixing:
             c = self.c0 & 255
             self.history.add(c)
             if self.matcher is not None:
-                self.matcher.update_byte(c, self.history.context_hash(MIN_LEN))
+                self.matcher.update_byte(c, self.history.suffix_hash(MIN_LEN))
             self.c0, self.bitpos, self.nib = 1, 0, 1
             self.hashes = [self.history.context_hash(code) for code in self._codes]
             self.rows = [self.table.find(h) for h in self.hashes]
@@ -293,11 +322,13 @@ class ContextMixing:
             "match_bits": self.match_bits,
             "lr": self.lr,
             "limit": self.limit,
+            "lr_boost": self.lr_boost,
+            "deterministic": self.deterministic,
         }
 
 
 class StrongestMixing(ContextMixing):
-    """The strongest level: a column context, two mixer layers, larger tables."""
+    """The strongest level: sparse contexts, one-sided history inputs, 3 weight sets, big tables."""
 
     def __init__(
         self,
@@ -309,8 +340,11 @@ class StrongestMixing(ContextMixing):
         match_bits: int = 22,
         lr: int = 2,
         limit: int = 255,
+        lr_boost: int = 48,
+        deterministic: bool = True,
     ) -> None:
-        super().__init__(contexts, match, selectors, apms, table_bits, match_bits, lr, limit)
+        hyper = (selectors, apms, table_bits, match_bits, lr, limit, lr_boost, deterministic)
+        super().__init__(contexts, match, *hyper)
 
 
 def memory(params: dict[str, Any], cls: type[ContextMixing] = ContextMixing) -> int:
@@ -318,7 +352,8 @@ def memory(params: dict[str, Any], cls: type[ContextMixing] = ContextMixing) -> 
     m = cls.__new__(cls)
     defaults = {**_defaults(cls), **params}
     m._check(**defaults)
-    n, ninp = len(m.contexts), len(m.contexts) + m.match + 1
+    n = len(m.contexts)
+    ninp = n * (1 + m.deterministic) + m.match + 1
     sets = sum(SELECTORS[s][1] for s in m.selectors)
     apm = sum(APMS[a][1] for a in m.apm_names)
     each = (  # the reference (Python lists hold 8-byte pointers to ints of up to 32 bytes)
