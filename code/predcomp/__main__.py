@@ -162,14 +162,14 @@ def _parse_params(items: Sequence[str]) -> dict[str, Any]:
 
 def _neural_options(args: argparse.Namespace, model: str, params: dict[str, Any]) -> None:
     """--checkpoint and --threads: load the checkpoint, check or set the neural parameters."""
-    neural = model.startswith("gpt-")
+    neural = model.startswith(("gpt-", "cm+gpt-"))
     if args.checkpoint is not None:
         if not neural:
             raise CliError(f"--checkpoint applies to the neural models, not to {model!r}")
         from predcomp.models.neural import use_checkpoint
 
         sha = use_checkpoint(args.checkpoint)
-        if model == "gpt-static":
+        if model.endswith("gpt-static"):
             params.setdefault("checkpoint", sha)
     if args.threads is not None:
         if not neural:
