@@ -229,8 +229,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
             size = f"{mib:>5.0f} MiB" if mib >= 1 else "   <1 MiB"
         print(f"{name:<{width}}  {size}  {description}{mark}")
     print(
-        "memory: the most a model may allocate; cm and cm-max size their tables to the input, "
-        "gpt-static to its checkpoint"
+        "memory: the most a model may allocate; cm, cm-max and cm+gpt size their tables to the "
+        "input, gpt-static and cm+gpt-static to its checkpoint"
     )
     return 0
 
