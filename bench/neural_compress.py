@@ -20,6 +20,7 @@ static model (scored in one batched pass, as training measures it).
     python bench/neural_compress.py --threads 1 --jobs 2
     python bench/neural_compress.py --quick          # small slices, for testing the script
     python bench/neural_compress.py --only "predcomp cm" ppmd   # re-measure some rows
+    python bench/neural_compress.py --only "predcomp cm+gpt"    # the mixed rows only
 
 writes ``bench/results/neural_compress.json`` and ``.md`` (``--quick``: ``-quick``). The
 static models are trained once and cached under the data cache folder (``$PREDCOMP_DATA_DIR``
@@ -352,7 +353,8 @@ def main() -> None:
         nargs="+",
         metavar="METHOD",
         help="re-measure only the methods whose names start with these (e.g. 'predcomp cm' "
-        "ppmd) and keep the other rows of the results file, each row dated",
+        "ppmd; 'predcomp cm' includes the cm+gpt rows) and keep the other rows of the "
+        "results file, each row dated",
     )
     args = ap.parse_args()
     if args.worker:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -83,6 +87,20 @@ def test_static_round_trip_and_a_different_checkpoint_is_refused(tmp_path):
         decompress(blob)
     message = str(info.value)
     assert "\n" not in message and sha_a[:12] in message and sha_b != sha_a
+
+
+def test_a_fresh_process_decodes_byte_identically_from_the_command_line(tmp_path):
+    ckpt, src, out = tmp_path / "m.pt", tmp_path / "x.pcmp", tmp_path / "x.out"
+    sha = tiny_checkpoint(ckpt)
+    neural.use_checkpoint(ckpt)
+    src.write_bytes(compress(TEXT, "cm+gpt-static", checkpoint=sha))
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    args = ["decompress", "--checkpoint", str(ckpt), str(src), str(out)]
+    r = subprocess.run(
+        [sys.executable, "-m", "predcomp", *args], capture_output=True, text=True, env=env
+    )
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == TEXT
 
 
 def test_another_torch_version_is_refused_in_one_line():
