@@ -30,6 +30,7 @@ from predcomp.models.cm.model import ContextMixing, memory, table_sizes
 
 __all__ = [
     "CM_PARAMS",
+    "MixedEngine",
     "NeuralContextMixing",
     "cm_gpt_online",
     "cm_gpt_static",
@@ -95,20 +96,21 @@ class NeuralContextMixing:
     def params(self) -> dict[str, Any]:
         return {**self.gpt.params(), **self.cm.params()}
 
-    def engine(self, lo: int, hi: int) -> _MixedEngine:
+    def engine(self, lo: int, hi: int) -> MixedEngine:
         """The compiled cm engine and this (fresh) model's GPT, probabilities in ``lo .. hi``."""
         from predcomp.models.cm.engine import Engine
 
-        return _MixedEngine(self.gpt, Engine(self.cm.config(), lo, hi, external=True))
+        return MixedEngine(self.gpt, Engine(self.cm.config(), lo, hi, external=True))
 
 
-class _MixedEngine:
+class MixedEngine:
     """Coding with the compiled engine: the GPT's tables first (encoder) or in turn (decoder)."""
 
     def __init__(self, gpt: neural.GPTPredictor, engine: Any) -> None:
         self.gpt, self.engine = gpt, engine
 
     def encode(self, data: bytes, steps: Callable[[int], Any] | None = None) -> bytes:
+        """The payload of ``data``: the GPT over all of it first, then the engine once."""
         tables = np.empty((len(data), 257), np.int64)
         for i, byte in enumerate(data):
             tables[i] = _table(self.gpt)
@@ -118,6 +120,7 @@ class _MixedEngine:
     def decode(
         self, payload: bytes, length: int, steps: Callable[[int], Any] | None = None
     ) -> bytes:
+        """The ``length`` bytes of ``payload``, one at a time: table, byte, the GPT learns it."""
         next_byte = self.engine.byte_decoder(payload, length)
         out = bytearray()
         for _ in range(length):

@@ -52,6 +52,7 @@ __all__ = [
     "ContextMixing",
     "StrongestMixing",
     "memory",
+    "table_bit",
     "table_sizes",
 ]
 
