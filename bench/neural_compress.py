@@ -8,6 +8,8 @@ On ``asyoulik`` and on tinyshakespeare's held-out split (its last 10 %, never tr
   payload against the model's own log loss on the same text;
 * ``gpt-online``: the prequential code, from a seeded initialization, no weights sent;
   its running bits per char against bytes seen (the online curve);
+* ``cm+gpt-static`` and ``cm+gpt-online``: ``cm`` with the GPT's bit predictions as one more
+  input of its mixers (the same static checkpoint; the same online model);
 * ``cm`` (our context mixing), PPMd through pyppmd at its default order 6 and at its best
   order, xz -9e, bzip2 -9, gzip -9, zstd -19 and brotli -11 where installed.
 
@@ -18,6 +20,7 @@ static model (scored in one batched pass, as training measures it).
     python bench/neural_compress.py --threads 1 --jobs 2
     python bench/neural_compress.py --quick          # small slices, for testing the script
     python bench/neural_compress.py --only "predcomp cm" ppmd   # re-measure some rows
+    python bench/neural_compress.py --only "predcomp cm+gpt"    # the mixed rows only
 
 writes ``bench/results/neural_compress.json`` and ``.md`` (``--quick``: ``-quick``). The
 static models are trained once and cached under the data cache folder (``$PREDCOMP_DATA_DIR``
@@ -148,9 +151,9 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
 
         name = method.split(" ", 1)[1]
         params = dict(spec.get("params", {}))
-        if name == "gpt-static":
+        if name.endswith("gpt-static"):
             params["checkpoint"] = neural.use_checkpoint(spec["checkpoint"])
-        if name.startswith("gpt-"):
+        if "gpt-" in name:
             params["threads"] = spec["threads"]
 
         def comp(d: bytes) -> bytes:
@@ -201,6 +204,9 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
                 for j, k in zip([0, *marks], marks, strict=False)
             ]
         del m
+    elif method.startswith("predcomp cm+gpt-"):
+        header, payload = unpack(blob)
+        extra = {"payload_bytes": len(payload), "header_bytes": len(blob) - len(payload)}
     if spec.get("verify", True):
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if decomp(blob) != data:
@@ -270,7 +276,7 @@ def markdown(result: dict[str, Any]) -> str:
         ]
         for r in sorted(rows, key=lambda r: r["bpc"]):
             counted = ""
-            if r["method"] == "predcomp gpt-static":
+            if r["method"].endswith("gpt-static"):
                 counted = f"{8 * (r['bytes'] + static['compressed_bytes']) / n:.3f}"
             dec = r.get("decompress_s")
             lines.append(
@@ -314,6 +320,9 @@ def rerun(prefixes: list[str], specs: list[dict[str, Any]], stem: str, jobs: int
     specs = [s for s in specs if s["method"].startswith(tuple(prefixes))]
     if not specs or any(s["method"] == "predcomp gpt-static" for s in specs):
         raise SystemExit("--only: name methods measured without training (not gpt-static)")
+    missing = [s["checkpoint"] for s in specs if not Path(s.get("checkpoint", ".")).exists()]
+    if missing:
+        raise SystemExit(f"--only: train the static model first (no {missing[0]})")
     load = os.getloadavg()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         new = list(pool.map(run_worker, specs))
@@ -344,7 +353,8 @@ def main() -> None:
         nargs="+",
         metavar="METHOD",
         help="re-measure only the methods whose names start with these (e.g. 'predcomp cm' "
-        "ppmd) and keep the other rows of the results file, each row dated",
+        "ppmd; 'predcomp cm' includes the cm+gpt rows) and keep the other rows of the "
+        "results file, each row dated",
     )
     args = ap.parse_args()
     if args.worker:
@@ -374,6 +384,14 @@ def main() -> None:
             }
         )
         specs.append({**base, "method": "predcomp cm"})
+        specs.append({**base, "method": "predcomp cm+gpt-online"})
+        static_specs.append(
+            {
+                **base,
+                "method": "predcomp cm+gpt-static",
+                "checkpoint": str(checkpoint_path(STATIC, args.quick)),
+            }
+        )
         best = best_ppmd(name, limit)
         specs.append({**base, "method": "ppmd -o6", "order": 6})
         if best != 6:
@@ -383,7 +401,7 @@ def main() -> None:
 
     stem = "neural_compress-quick" if args.quick else "neural_compress"
     if args.only:
-        rerun(args.only, specs, stem, args.jobs)
+        rerun(args.only, specs + static_specs, stem, args.jobs)
         return
 
     def train(size: str) -> None:

@@ -118,7 +118,7 @@ def test_declared_memory_bounds_what_building_allocates(name, params):
 def test_validate_accepts_the_defaults_and_returns_the_memory_bound():
     for name in SELF_CONTAINED:
         assert validate(name, {}) == model_memory(name, {}) > 0
-    assert set(SPECS) - set(SELF_CONTAINED) == {"gpt-static"}
+    assert set(SPECS) - set(SELF_CONTAINED) == {"gpt-static", "cm+gpt-static"}
     with pytest.raises(ValueError, match="needs a checkpoint"):
         validate("gpt-static", {})
 

@@ -162,14 +162,14 @@ def _parse_params(items: Sequence[str]) -> dict[str, Any]:
 
 def _neural_options(args: argparse.Namespace, model: str, params: dict[str, Any]) -> None:
     """--checkpoint and --threads: load the checkpoint, check or set the neural parameters."""
-    neural = model.startswith("gpt-")
+    neural = model.startswith(("gpt-", "cm+gpt-"))
     if args.checkpoint is not None:
         if not neural:
             raise CliError(f"--checkpoint applies to the neural models, not to {model!r}")
         from predcomp.models.neural import use_checkpoint
 
         sha = use_checkpoint(args.checkpoint)
-        if model == "gpt-static":
+        if model.endswith("gpt-static"):
             params.setdefault("checkpoint", sha)
     if args.threads is not None:
         if not neural:
@@ -229,8 +229,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
             size = f"{mib:>5.0f} MiB" if mib >= 1 else "   <1 MiB"
         print(f"{name:<{width}}  {size}  {description}{mark}")
     print(
-        "memory: the most a model may allocate; cm and cm-max size their tables to the input, "
-        "gpt-static to its checkpoint"
+        "memory: the most a model may allocate; cm, cm-max and cm+gpt size their tables to the "
+        "input, gpt-static and cm+gpt-static to its checkpoint"
     )
     return 0
 

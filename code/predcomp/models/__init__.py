@@ -12,6 +12,8 @@
   parts, and its compiled engine;
 * :mod:`~predcomp.models.ctw`: :class:`CTW`, context-tree weighting (bits, or bytes bit by bit);
 * :mod:`~predcomp.models.lz`: :class:`LZ78`, the LZ78 phrase tree as a predictor;
+* :mod:`~predcomp.models.neural`: a byte-level GPT as a predictor (static or online), and
+  :mod:`~predcomp.models.neural_cm`: ``cm`` with the GPT's bit predictions as a mixer input;
 * :mod:`~predcomp.models.precomputed`: :class:`Precomputed`, distributions computed in advance;
 * :mod:`~predcomp.models.registry`: every model by name, :func:`make_model`, and how a model
   is written into a compressed file's header.

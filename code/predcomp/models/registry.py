@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from predcomp.models import ctw, lz, neural
+from predcomp.models import ctw, lz, neural, neural_cm
 from predcomp.models.base import Model
 from predcomp.models.cm import model as cm
 from predcomp.models.counts import Adaptive, ContextModel, Uniform
@@ -265,6 +265,22 @@ SPECS: dict[str, ModelSpec] = {
         memory=neural.static_memory,
         needs="a checkpoint file (--checkpoint)",
     ),
+    # cm with the GPT's bit predictions as one more mixer input
+    "cm+gpt-online": ModelSpec(
+        "cm with an online GPT's predictions as one more mixer input (slow)",
+        neural_cm.cm_gpt_online,
+        memory=neural_cm.mixed_memory(neural.online_memory),
+        bitwise=True,
+        sized=neural_cm.mixed_sized,
+    ),
+    "cm+gpt-static": ModelSpec(
+        "cm with a trained GPT's predictions as one more mixer input (needs --checkpoint FILE)",
+        neural_cm.cm_gpt_static,
+        memory=neural_cm.mixed_memory(neural.static_memory),
+        bitwise=True,
+        sized=neural_cm.mixed_sized,
+        needs="a checkpoint file (--checkpoint)",
+    ),
 }
 
 #: model name -> one-line description
@@ -397,6 +413,8 @@ def name_of(model: Model) -> str:
         return "mix"
     if isinstance(model, neural.GPTPredictor):
         return "gpt-static" if "checkpoint" in model.params() else "gpt-online"
+    if isinstance(model, neural_cm.NeuralContextMixing):
+        return "cm+gpt-static" if "checkpoint" in model.params() else "cm+gpt-online"
     for name, spec in SPECS.items():
         if spec.build is type(model):  # exact type: cm-max's class is a subclass of cm's
             return name

@@ -47,7 +47,7 @@ _HALF, _QUARTER, _MASK = 1 << 31, 1 << 30, (1 << 32) - 1  # the coder's 32-bit s
 # cfg, its configuration: 0 contexts, 1 match, 2 selectors, 3 APMs, 4 table bits, 5 match
 # bits, 6 learning rate, 7 count limit, 8-9 the coder's clamp, 10 states, 11-12 match
 # lengths, 13 the learning rate's boost, 14 its half-life, 15 deterministic inputs, 16..
-# context codes, 32.. selector codes, 36.. APM codes.
+# context codes, 32.. selector codes, 36.. APM codes, 40 the outside input (cm+gpt).
 _N_REGS = 16
 
 
@@ -127,14 +127,18 @@ def _get_bit(payload: np.ndarray, regs: np.ndarray) -> int:
 @njit(cache=True)
 def _code(
     decode, buf, start, end, payload, out, cfg, regs, hashes, rows, table, smp, smn,
-    mlast, msmp, msmn, w, wf, apm_t, apm_n, apm_off, nxt, rates, squash_t, stretch_t, det,
+    mlast, msmp, msmn, w, wf, apm_t, apm_n, apm_off, nxt, rates, squash_t, stretch_t, det, tab,
 ):  # fmt: skip
-    """Code bytes ``start .. end`` of ``buf``; returns 0, or -1 if the payload ran out."""
+    """Code bytes ``start .. end`` of ``buf``; returns 0, or -1 if the payload ran out.
+
+    With the outside input (``cfg[40]``), row ``pos - start`` of ``tab`` is the cumulative
+    byte distribution the mixers get the bit probabilities of (``table_bit`` of the model).
+    """
     n, use_match, nsel, napm = cfg[0], cfg[1], cfg[2], cfg[3]
     tbits, mbits, lr, limit, lo_p, hi_p = cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9]
-    n_states, boost0, boost_half, use_det = cfg[10], cfg[13], cfg[14], cfg[15]
-    nx = n * (1 + use_det)  # the contexts' inputs; then the match model's, then the bias
-    ninp = nx + use_match + 1
+    n_states, boost0, boost_half, use_det, ext = cfg[10], cfg[13], cfg[14], cfg[15], cfg[40]
+    nx = n * (1 + use_det)  # the contexts' inputs; the match model's, the outside one, the bias
+    ninp = nx + use_match + ext + 1
     slots = np.empty(n, np.int64)
     cxs = np.empty(n, np.int64)
     x = np.empty(ninp, np.int64)
@@ -182,6 +186,13 @@ def _code(
                     ml = 0
                     mcx = 64 * 256 + c0
                 x[nx] = stretch_t[msmp[mcx] >> 4]
+            if ext:
+                width = 1 << (8 - bitpos)
+                tlo = (c0 - (1 << bitpos)) * width
+                tmid, thi, row = tlo + (width >> 1), tlo + width, pos - start
+                q = ((tab[row, thi] - tab[row, tmid]) << 12) // (tab[row, thi] - tab[row, tlo])
+                q = 1 if q < 1 else 4095 if q > 4095 else q
+                x[nx + use_match] = stretch_t[q]
             x[ninp - 1] = 256
             p = 0
             for k in range(nsel):
@@ -372,16 +383,18 @@ def _finish_encoder(out: np.ndarray, regs: np.ndarray) -> None:
 
 #: bytes coded per call of the compiled loop (between two looks at the progress bar)
 CHUNK = 1 << 16
+#: the byte distributions of a model without the outside input: never read
+_NO_TABLE = np.zeros((1, 257), np.int64)
 
 
 class Engine:
     """The model of :class:`ContextMixing` with the given parameters, compiled, with its coder."""
 
-    def __init__(self, params: dict[str, Any], lo: int, hi: int) -> None:
+    def __init__(self, params: dict[str, Any], lo: int, hi: int, external: bool = False) -> None:
         ref = ContextMixing.__new__(ContextMixing)  # validation only: no tables are built
         ContextMixing._check(ref, **params)
         n, nsel = len(ref.contexts), len(ref.selectors)
-        cfg = np.zeros(40, np.int64)
+        cfg = np.zeros(48, np.int64)
         cfg[:10] = (n, ref.match, nsel, len(ref.apm_names), ref.table_bits, ref.match_bits,
                     ref.lr, ref.limit, lo, hi)  # fmt: skip
         # constants of other modules travel in cfg: numba's cache would keep stale copies
@@ -389,7 +402,8 @@ class Engine:
         cfg[16 : 16 + n] = [CONTEXTS[c] for c in ref.contexts]
         cfg[32 : 32 + nsel] = [SELECTORS[s][0] for s in ref.selectors]
         cfg[36 : 36 + len(ref.apm_names)] = [APMS[a][0] for a in ref.apm_names]
-        ninp = n * (1 + ref.deterministic) + ref.match + 1
+        cfg[40] = external
+        ninp = n * (1 + ref.deterministic) + ref.match + external + 1
         sizes = [APMS[a][1] for a in ref.apm_names]
         self.cfg = cfg
         self.regs = np.zeros(_N_REGS, np.int64)
@@ -413,23 +427,36 @@ class Engine:
             self.apm_off = np.zeros(1, np.int64)
 
     def _run(self, decode: bool, buf: np.ndarray, start: int, end: int, payload: np.ndarray,
-             out: np.ndarray) -> int:  # fmt: skip
+             out: np.ndarray, tab: np.ndarray = _NO_TABLE) -> int:  # fmt: skip
         return _code(
             decode, buf, start, end, payload, out, self.cfg, self.regs, self.hashes, self.rows,
             self.table, self.smp, self.smn, self.mlast, self.msmp, self.msmn, self.w, self.wf,
             self.apm_t, self.apm_n, self.apm_off, NEXT, RATES, SQUASH, STRETCH, DETERMINISTIC,
+            tab,
         )  # fmt: skip
 
-    def encode(self, data: bytes, steps: Callable[[int], Any] | None = None) -> bytes:
-        """The arithmetic-coded payload of ``data`` (what the reference model's coder writes)."""
+    def encode(
+        self,
+        data: bytes,
+        steps: Callable[[int], Any] | None = None,
+        tables: np.ndarray | None = None,
+    ) -> bytes:
+        """The arithmetic-coded payload of ``data`` (what the reference model's coder writes).
+
+        ``tables``: with the outside input, row ``i`` is the cumulative distribution (257
+        int64) that the outside model gave byte ``i`` (all known in advance to an encoder).
+        """
         buf = np.frombuffer(data, np.uint8).copy()  # writable: one compiled signature
+        if self.cfg[40] and (tables is None or tables.shape != (len(data), 257)):
+            raise ValueError("an engine with the outside input needs a table for every byte")
         empty = np.zeros(0, np.uint8)
         pieces = []
         for start in range(0, len(data), CHUNK):
             end = min(len(data), start + CHUNK)
             out = np.zeros(11 * (end - start) + int(self.regs[9]) // 8 + 64, np.uint8)
             self.regs[12] = 0
-            self._run(False, buf, start, end, empty, out)
+            tab = _NO_TABLE if tables is None else np.ascontiguousarray(tables[start:end], np.int64)
+            self._run(False, buf, start, end, empty, out, tab)
             pieces.append(out[: self.regs[12]].tobytes())
             if steps is not None:
                 steps(end - start)
@@ -454,3 +481,28 @@ class Engine:
             if steps is not None:
                 steps(end - start)
         return buf.tobytes()
+
+    def byte_decoder(self, payload: bytes, length: int) -> Callable[[np.ndarray], int]:
+        """Decoding one byte per call, for an outside input that depends on the bytes before.
+
+        Returns a function from the next byte's cumulative distribution (257 integers) to
+        that byte; the engine's state persists between the calls, so ``length`` calls decode
+        what :meth:`encode` coded with those tables.
+        """
+        pay = np.frombuffer(payload, np.uint8).copy()
+        buf = np.zeros(max(length, 1), np.uint8)
+        empty = np.zeros(0, np.uint8)
+        _start_decoder(pay, self.regs)
+        done = [0]
+
+        def next_byte(cum: np.ndarray) -> int:
+            pos = done[0]
+            if pos >= length:
+                raise ValueError(f"all {length} bytes are decoded already")
+            tab = np.ascontiguousarray(np.asarray(cum, np.int64).reshape(1, 257))
+            if self._run(True, buf, pos, pos + 1, pay, empty, tab) < 0:
+                raise ValueError("the compressed data ended early: it is truncated or corrupted")
+            done[0] = pos + 1
+            return int(buf[pos])
+
+        return next_byte

@@ -52,6 +52,7 @@ __all__ = [
     "ContextMixing",
     "StrongestMixing",
     "memory",
+    "table_bit",
     "table_sizes",
 ]
 
@@ -91,11 +92,29 @@ def _int(name: str, value: Any, lo: int, hi: int) -> int:
     return value
 
 
+def table_bit(cum: Sequence[int], c0: int, bitpos: int) -> int:
+    """P(next bit = 1) in units of 1/4096 from a byte distribution's cumulative frequencies.
+
+    ``cum`` (257 integers, as :func:`~predcomp.coding.arithmetic.quantize` makes them) gives
+    each byte a frequency; given the bits ``c0`` of the byte so far, the bit is 1 for the upper
+    half of the bytes that still fit, so its probability is that half's share of their mass.
+    Integer division only: the engine computes the same number.
+    """
+    width = 1 << (8 - bitpos)
+    lo = (c0 - (1 << bitpos)) * width
+    mid, hi = lo + (width >> 1), lo + width
+    p = ((cum[hi] - cum[mid]) << PROB_BITS) // (cum[hi] - cum[lo])
+    return 1 if p < 1 else ONE - 1 if p > ONE - 1 else p
+
+
 class ContextMixing:
     """Bitwise context mixing of hashed contexts and a match model, refined by APMs."""
 
     alphabet_size = 256
     prob_bits = PROB_BITS
+    #: whether the mixers get one more input: the bit probability of an outside byte
+    #: distribution (a neural model's, :meth:`set_table`); only subclasses set it
+    external = False
 
     def __init__(
         self,
@@ -120,7 +139,8 @@ class ContextMixing:
         self.table = HashTable(self.table_bits)
         self.maps = StateMap(n * N_STATES, self.limit, np.tile(initial_probabilities(), n))
         self.matcher = MatchModel(self.match_bits) if match else None
-        inputs = n * (1 + self.deterministic) + match + 1
+        inputs = n * (1 + self.deterministic) + match + self.external + 1
+        self._table: Sequence[int] = [0, *([1] * 256)]  # uniform until set_table
         self.mixers = [Mixer(inputs, SELECTORS[s][1], lr, W_INIT) for s in self.selectors]
         k = len(self.mixers)
         self.final = Mixer(k + 1, 256, lr, (1 << 16) // k) if k > 1 else None
@@ -182,6 +202,8 @@ class ContextMixing:
             x += [st if _DETERMINISTIC[s] else 0 for st, s in zip(x, states, strict=True)]
         if self.matcher is not None:
             x.append(self.matcher.predict(c0, self.bitpos, self.history.byte(1)))
+        if self.external:
+            x.append(stretch(table_bit(self._table, c0, self.bitpos)))
         x.append(_BIAS)
         p = 0
         for mixer, name in zip(self.mixers, self.selectors, strict=True):
@@ -191,6 +213,16 @@ class ContextMixing:
         for apm, name in zip(self.apms, self.apm_names, strict=True):
             p = (p + 3 * apm.predict(p, self._apm_context(name)) + 2) >> 2
         return 1 if p < 1 else ONE - 1 if p > ONE - 1 else p
+
+    def set_table(self, cum: Sequence[int]) -> None:
+        """The outside distribution of the byte about to be coded (at a byte boundary):
+        cumulative integer frequencies, 257 of them, increasing (the bytes' ``quantize``)."""
+        if not self.external:
+            raise ValueError("this model has no outside input")
+        if self.bitpos:
+            raise ValueError("set_table() is for byte boundaries; the model is inside a byte")
+        self._table = cum
+        self._p = self._predict(self.rows)
 
     def _select(self, name: str, states: list[int]) -> int:
         """The weight set the selector ``name`` chooses now."""
@@ -353,7 +385,7 @@ def memory(params: dict[str, Any], cls: type[ContextMixing] = ContextMixing) -> 
     defaults = {**_defaults(cls), **params}
     m._check(**defaults)
     n = len(m.contexts)
-    ninp = n * (1 + m.deterministic) + m.match + 1
+    ninp = n * (1 + m.deterministic) + m.match + 2  # and an outside input (cm+gpt)
     sets = sum(SELECTORS[s][1] for s in m.selectors)
     apm = sum(APMS[a][1] for a in m.apm_names)
     each = (  # the reference (Python lists hold 8-byte pointers to ints of up to 32 bytes)
