@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from predcomp.coding.arithmetic import quantize
@@ -17,27 +16,9 @@ from predcomp.compress import BYTE_CEILING, compress, decompress
 from predcomp.models import neural
 from predcomp.models.cm.model import table_bit
 from predcomp.models.registry import MODELS, make_model, name_of, validate
-from predcomp.transformer.gpt import GPT, GPTConfig
 
-#: a tiny online GPT that trains every 16 bytes and refreshes its window every 4
-TINY = dict(n_layer=1, n_head=2, n_embd=16, block_size=8, segment=16, steps=2, batch_size=4)
-TEXT = b"to be, or not to be, that is the question: " * 4 + bytes([0, 255, 7])
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    neural.forget_checkpoints()
-    yield
-    neural.forget_checkpoints()
-    torch.set_num_threads(threads)
-
-
-def tiny_checkpoint(path, seed: int = 0) -> str:
-    torch.manual_seed(seed)
-    net = GPT(GPTConfig(vocab_size=256, block_size=8, n_layer=1, n_head=2, n_embd=16))
-    return neural.save_byte_checkpoint(path, net)
+# the tiny models, the text and the one-thread fixture of the GPT's own tests
+from test_neural import TEXT, TINY, _one_thread, tiny_checkpoint  # noqa: F401
 
 
 def same_both_ways(data: bytes, model: str, **params) -> bytes:
