@@ -57,8 +57,9 @@ _MAX = {
 _WORDS = [*_COL, *_SPARSE, "trigram", "word_skip", "word_gap", "word1_c1"]
 _LINES = [*_WORDS, "column_c1", "line_word"]
 _IND = [*_LINES, "indirect"]
-_SHAPE = {**_MAX, "contexts": [*_IND, "o0"], "selectors": ["order", "c0_class", "shape"]}
+_SHAPE = {**_MAX, "contexts": _IND, "selectors": ["order", "c0_class", "shape"]}
 _SIDE = {**_SHAPE, "apms": ["c0", "c1", "o2", "o3"], "average_apms": True}
+_RATE = {"contexts": _IND}  # cm-max but for order 0: its selectors, APMs and learning
 
 #: (step name, model, parameters): each step adds one thing to the last kept step; a step
 #: in parentheses lost on a text, one in brackets gained too little for cm's time; neither is
@@ -84,10 +85,10 @@ STEPS: list[tuple[str, str, dict]] = [
      {**_MAX, "contexts": _WORDS}),
     ("+ column and last byte; line start and word", "cm-max", {**_MAX, "contexts": _LINES}),
     ("+ indirect context", "cm-max", {**_MAX, "contexts": _IND}),
-    ("+ order 0", "cm-max", {**_MAX, "contexts": [*_IND, "o0"]}),
     ("weights by the kinds of the last bytes", "cm-max", _SHAPE),
     ("+ APMs on 2 and 3 bytes, all side by side", "cm-max", _SIDE),
-    ("weights start at 1/16, learning rate 1 = cm-max", "cm-max", {}),
+    ("weights start at 1/16, learning rate 1", "cm-max", _RATE),
+    ("+ order 0 = cm-max", "cm-max", {}),
     ("(+ weights by c1 too)", "cm-max", {"selectors": ["order", "c0_class", "shape", "c1"]}),
     ("(+ order 7)", "cm-max", {"contexts": [*_IND, "o0", "o7"]}),
 ]  # fmt: skip

@@ -57,9 +57,8 @@ def test_line_contexts_see_the_column_and_the_line_start():
     a, b = history(b"xx\nROS. he"), history(b"xx\nCEL. he")
     assert a.context_hash(CONTEXTS["column_c1"]) == b.context_hash(CONTEXTS["column_c1"])
     assert a.context_hash(CONTEXTS["line_word"]) != b.context_hash(CONTEXTS["line_word"])
-    assert history(b"ab\ncd").context_hash(CONTEXTS["column_c1"]) != history(
-        b"abcd"
-    ).context_hash(CONTEXTS["column_c1"])
+    col = CONTEXTS["column_c1"]
+    assert history(b"ab\ncd").context_hash(col) != history(b"abcd").context_hash(col)
 
 
 @pytest.mark.parametrize("text", [b"", b"a", b"one two, three\nfour five six"])
