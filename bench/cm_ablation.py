@@ -54,12 +54,12 @@ _MAX = {
     "w_init": 8192,
     "average_apms": False,
 }
-_WORDS = [*_COL, *_SPARSE, "trigram", "word_skip", "word_gap", "word1_c1"]
+_WORDS = [*_COL, *_SPARSE, "trigram", "word_skip", "word_gap", "word1_c1", "word1_o2"]
 _LINES = [*_WORDS, "column_c1", "line_word"]
 _IND = [*_LINES, "indirect"]
 _SHAPE = {**_MAX, "contexts": _IND, "selectors": ["order", "c0_class", "shape"]}
 _SIDE = {**_SHAPE, "apms": ["c0", "c1", "o2", "o3"], "average_apms": True}
-_RATE = {"contexts": _IND}  # cm-max but for order 0: its selectors, APMs and learning
+_RATE = {"apm_limit": 255}  # cm-max, but for its APMs' rate
 
 #: (step name, model, parameters): each step adds one thing to the last kept step; a step
 #: in parentheses lost on a text, one in brackets gained too little for cm's time; neither is
@@ -81,16 +81,17 @@ STEPS: list[tuple[str, str, dict]] = [
     ("+ larger tables", "cm-max", {**_MAX, "deterministic": False}),
     ("+ inputs for one-sided histories", "cm-max", _MAX),
     ("+ sparse contexts", "cm-max", {**_MAX, "contexts": [*_COL, *_SPARSE]}),
-    ("+ word triple, skip, gap; previous word and last byte", "cm-max",
+    ("+ word triple, skip, gap; previous word and last bytes", "cm-max",
      {**_MAX, "contexts": _WORDS}),
     ("+ column and last byte; line start and word", "cm-max", {**_MAX, "contexts": _LINES}),
     ("+ indirect context", "cm-max", {**_MAX, "contexts": _IND}),
     ("weights by the kinds of the last bytes", "cm-max", _SHAPE),
     ("+ APMs on 2 and 3 bytes, all side by side", "cm-max", _SIDE),
     ("weights start at 1/16, learning rate 1", "cm-max", _RATE),
-    ("+ order 0 = cm-max", "cm-max", {}),
+    ("APMs keep learning faster = cm-max", "cm-max", {}),
     ("(+ weights by c1 too)", "cm-max", {"selectors": ["order", "c0_class", "shape", "c1"]}),
-    ("(+ order 7)", "cm-max", {"contexts": [*_IND, "o0", "o7"]}),
+    ("(+ order 0)", "cm-max", {"contexts": [*_IND, "o0"]}),
+    ("(+ order 7)", "cm-max", {"contexts": [*_IND, "o7"]}),
 ]  # fmt: skip
 
 

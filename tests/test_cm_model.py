@@ -62,6 +62,7 @@ def test_params_rebuild_the_same_model():
         {"match": 1},
         {"w_init": -1},
         {"average_apms": 1},
+        {"apm_limit": 0},
         {"apms": ["c2"]},
         {"contexts": [f"o{k}" for k in range(8)] * 4},
     ],

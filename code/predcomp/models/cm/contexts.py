@@ -1,13 +1,13 @@
 """The contexts a context-mixing model conditions on, each hashed to 32 bits at a byte boundary.
 
-A context is any function of the bytes seen so far. Orders ``o1 .. o7`` are the last ``k``
-bytes (``o0``: none); ``word`` is the current word (letters, case folded), ``bigram`` the
-word before it too and ``trigram`` the two before it; ``word_skip`` is the current word with
-the word two back (skipping one), ``word_gap`` the current word with the bytes between it and
-the word before (a comma, a line break, a speaker's full stop), ``word1_c1`` the word before
-with the last byte; ``skip2`` and ``skip23`` leave out the last byte (sparse contexts, which
-see past a byte that varies); ``column`` is the position in the line with the byte above it
-(for text laid out in lines, such as verse or a play's speaker names), ``column_c1`` the
+A context is any function of the bytes seen so far. Orders ``o1 .. o7`` are the last ``k`` bytes
+(``o0``: none); ``word`` is the current word (letters, case folded), ``bigram`` the word before
+it too and ``trigram`` the two before it; ``word_skip`` is the current word with the word two
+back (skipping one), ``word_gap`` the current word with the bytes between it and the word before
+(a comma, a line break, a speaker's full stop), ``word1_c1`` and ``word1_o2`` the word before
+with the last byte or two; ``skip2`` and ``skip23`` leave out the last byte (sparse contexts,
+which see past a byte that varies); ``column`` is the position in the line with the byte above
+it (for text laid out in lines, such as verse or a play's speaker names), ``column_c1`` the
 position with the last byte, ``line_word`` the line's first byte with the current word;
 ``indirect`` is the last two bytes with the two bytes that followed them the last time they
 occurred (a context made of a prediction: after "th", what came after "th" before).
@@ -36,6 +36,7 @@ CONTEXTS = {
     "indirect": 17,
     "word1_c1": 18,
     "line_word": 19,
+    "word1_o2": 20,
 }
 #: most bytes remembered for contexts (o7 needs 7)
 _KEEP = 8
@@ -132,7 +133,9 @@ class History:
             h = hash_step(hash_step(h, pair), self.follow[pair])
         elif code == 18:
             h = hash_step(hash_step(h, self.prev_word), self.byte(1))
-        else:  # line_word
+        elif code == 19:  # line_word
             first = self.buf[self.line_start] if self.line_start < len(self.buf) else 0
             h = hash_step(hash_step(h, first), self.word)
+        else:  # word1_o2
+            h = hash_step(hash_step(hash_step(h, self.prev_word), self.byte(1)), self.byte(2))
         return h

@@ -48,8 +48,8 @@ _HALF, _QUARTER, _MASK = 1 << 31, 1 << 30, (1 << 32) - 1  # the coder's 32-bit s
 # cfg, its configuration: 0 contexts, 1 match, 2 selectors, 3 APMs, 4 table bits, 5 match
 # bits, 6 learning rate, 7 count limit, 8-9 the coder's clamp, 10 states, 11-12 match
 # lengths, 13 the learning rate's boost, 14 its half-life, 15 deterministic inputs, 16 the
-# outside input (cm+gpt), 17 APMs side by side, 24.. context codes, 48.. selector codes,
-# 52.. APM codes.
+# outside input (cm+gpt), 17 APMs side by side, 18 their count limit, 24.. context codes,
+# 48.. selector codes, 52.. APM codes.
 _N_REGS = 18
 _CTX, _SEL, _APM = 24, 48, 52
 
@@ -127,8 +127,10 @@ def _context_hash(
         h = _hash_step(_hash_step(h, pair), follow[pair])
     elif code == 18:
         h = _hash_step(_hash_step(h, regs[1]), _byte(buf, pos, 1))
-    else:
+    elif code == 19:
         h = _hash_step(_hash_step(h, np.int64(buf[regs[2]]) if regs[2] < pos else 0), regs[0])
+    else:
+        h = _hash_step(_hash_step(_hash_step(h, regs[1]), _byte(buf, pos, 1)), _byte(buf, pos, 2))
     return h
 
 
@@ -167,7 +169,7 @@ def _code(
     n, use_match, nsel, napm = cfg[0], cfg[1], cfg[2], cfg[3]
     tbits, mbits, lr, limit, lo_p, hi_p = cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9]
     n_states, boost0, boost_half, use_det, ext = cfg[10], cfg[13], cfg[14], cfg[15], cfg[16]
-    average = cfg[17]
+    average, apm_limit = cfg[17], cfg[18]
     nx = n * (1 + use_det)  # the contexts' inputs; the match model's, the outside one, the bias
     ninp = nx + use_match + ext + 1
     slots = np.empty(n, np.int64)
@@ -367,7 +369,7 @@ def _code(
                     v = np.int64(apm_t[j])
                     cnt = apm_n[j]
                     apm_t[j] = v + ((((bit << 16) - v) * rates[cnt] * wk) >> 23)
-                    if wk >= 64 and cnt < 255:
+                    if wk >= 64 and cnt < apm_limit:
                         apm_n[j] = cnt + 1
             c0 = (c0 << 1) | bit
             nib = (nib << 1) | bit
@@ -462,7 +464,7 @@ class Engine:
                     ref.lr, ref.limit, lo, hi)  # fmt: skip
         # constants of other modules travel in cfg: numba's cache would keep stale copies
         cfg[10:16] = (N_STATES, MIN_LEN, MAX_LEN, ref.lr_boost, _BOOST_HALF, ref.deterministic)
-        cfg[16:18] = (external, ref.average_apms)
+        cfg[16:19] = (external, ref.average_apms, ref.apm_limit)
         cfg[_CTX : _CTX + n] = [CONTEXTS[c] for c in ref.contexts]
         cfg[_SEL : _SEL + nsel] = [SELECTORS[s][0] for s in ref.selectors]
         cfg[_APM : _APM + len(ref.apm_names)] = [APMS[a][0] for a in ref.apm_names]

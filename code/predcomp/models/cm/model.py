@@ -66,7 +66,6 @@ MAX_CONTEXTS = (
     *DEFAULT_CONTEXTS,
     "skip2",
     "skip23",
-    "o0",
     "trigram",
     "word_skip",
     "word_gap",
@@ -74,6 +73,7 @@ MAX_CONTEXTS = (
     "column_c1",
     "line_word",
     "indirect",
+    "word1_o2",
 )
 #: the most contexts a model may have
 MOST_CONTEXTS = 24
@@ -156,9 +156,10 @@ class ContextMixing:
         deterministic: bool = False,
         w_init: int = W_INIT,
         average_apms: bool = False,
+        apm_limit: int = 255,
     ) -> None:
         hyper = (selectors, apms, table_bits, match_bits, lr, limit, lr_boost, deterministic)
-        self._check(contexts, match, *hyper, w_init, average_apms)
+        self._check(contexts, match, *hyper, w_init, average_apms, apm_limit)
         codes = [CONTEXTS[c] for c in self.contexts]
 
         n = len(codes)
@@ -172,7 +173,7 @@ class ContextMixing:
         self.mixers = [Mixer(inputs, SELECTORS[s][1], lr, self.w_init) for s in self.selectors]
         k = len(self.mixers)
         self.final = Mixer(k + 1, 256, lr, (1 << 16) // k) if k > 1 else None
-        self.apms = [APM(APMS[a][1]) for a in self.apm_names]
+        self.apms = [APM(APMS[a][1], self.apm_limit) for a in self.apm_names]
 
         self.c0, self.bitpos, self.nib = 1, 0, 1  # the byte so far; bits seen; within the nibble
         self.hashes = [self.history.context_hash(c) for c in codes]
@@ -195,6 +196,7 @@ class ContextMixing:
         deterministic: bool,
         w_init: int,
         average_apms: bool,
+        apm_limit: int,
     ) -> None:
         """Validate all the hyper-parameters (no defaults here) and keep them; no allocation."""
         self.contexts = _names("contexts", contexts, CONTEXTS, MOST_CONTEXTS)
@@ -212,6 +214,7 @@ class ContextMixing:
             raise ValueError(f"average_apms must be true or false, got {average_apms!r}")
         self.average_apms = average_apms
         self.w_init = _int("w_init", w_init, 0, 1 << 16)
+        self.apm_limit = _int("apm_limit", apm_limit, 1, 255)
         self.table_bits = _int("table_bits", table_bits, 10, 26)
         self.match_bits = _int("match_bits", match_bits, 10, 26)
         self.lr = _int("lr", lr, 0, 1000)
@@ -407,6 +410,7 @@ class ContextMixing:
             "deterministic": self.deterministic,
             "w_init": self.w_init,
             "average_apms": self.average_apms,
+            "apm_limit": self.apm_limit,
         }
 
 
@@ -428,9 +432,10 @@ class StrongestMixing(ContextMixing):
         deterministic: bool = True,
         w_init: int = W_INIT // 2,
         average_apms: bool = True,
+        apm_limit: int = 127,
     ) -> None:
         hyper = (selectors, apms, table_bits, match_bits, lr, limit, lr_boost, deterministic)
-        super().__init__(contexts, match, *hyper, w_init, average_apms)
+        super().__init__(contexts, match, *hyper, w_init, average_apms, apm_limit)
 
 
 def memory(params: dict[str, Any], cls: type[ContextMixing] = ContextMixing) -> int:
