@@ -53,6 +53,7 @@ _MAX = {
     "lr_boost": 48,
     "w_init": 8192,
     "average_apms": False,
+    "apm_limit": 255,
 }
 _WORDS = [*_COL, *_SPARSE, "trigram", "word_skip", "word_gap", "word1_c1", "word1_o2"]
 _LINES = [*_WORDS, "column_c1", "line_word"]
