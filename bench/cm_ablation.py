@@ -5,9 +5,9 @@ chapter, up to the default model ``cm`` and then to the strongest level ``cm-max
 compresses both texts with the compiled engine and records bits per character, the gain over
 the last kept step, and CPU seconds per megabyte. A component stays in a level only if it
 loses on neither text (a rule, so that nothing is tuned to one file); the steps in
-parentheses failed it and are measured but not kept. The default level must also stay fast:
-the steps in brackets gain on both texts, but less than 0.001 bits/char on one of them for a
-context more to look up on every bit, and ``cm`` leaves them out. The script also measures the
+parentheses failed it and are measured but not kept. Both levels must also stay fast: the
+steps in brackets gain on both texts, but less than 0.001 bits/char on one of them for a
+context more to look up on every bit, and the level leaves them out. The script also measures the
 engine's one-time compilation (a fresh process with an empty numba cache) and a warm start.
 
     python bench/cm_ablation.py      # writes bench/results/cm_ablation.json and .md
@@ -91,7 +91,7 @@ STEPS: list[tuple[str, str, dict]] = [
     ("weights start at 1/16, learning rate 1", "cm-max", _RATE),
     ("APMs keep learning faster = cm-max", "cm-max", {}),
     ("(+ weights by c1 too)", "cm-max", {"selectors": ["order", "c0_class", "shape", "c1"]}),
-    ("(+ order 0)", "cm-max", {"contexts": [*_IND, "o0"]}),
+    ("[+ order 0]", "cm-max", {"contexts": [*_IND, "o0"]}),
     ("(+ order 7)", "cm-max", {"contexts": [*_IND, "o7"]}),
 ]  # fmt: skip
 
