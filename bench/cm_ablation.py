@@ -5,9 +5,9 @@ chapter, up to the default model ``cm`` and then to the strongest level ``cm-max
 compresses both texts with the compiled engine and records bits per character, the gain over
 the last kept step, and CPU seconds per megabyte. A component stays in a level only if it
 loses on neither text (a rule, so that nothing is tuned to one file); the steps in
-parentheses failed it and are measured but not kept. The default level must also stay fast:
-the steps in brackets gain on both texts, but less than 0.001 bits/char on one of them for a
-context more to look up on every bit, and ``cm`` leaves them out. The script also measures the
+parentheses failed it and are measured but not kept. Both levels must also stay fast: the
+steps in brackets gain on both texts, but less than 0.001 bits/char on one of them for a
+context more to look up on every bit, and the level leaves them out. The script also measures the
 engine's one-time compilation (a fresh process with an empty numba cache) and a warm start.
 
     python bench/cm_ablation.py      # writes bench/results/cm_ablation.json and .md
@@ -44,7 +44,23 @@ _COL = [*_CTX, "column"]
 _CM = {"contexts": _CTX, "match": True, "selectors": ["order"], "lr_boost": 0}
 _SPARSE = ["skip2", "skip23"]
 _SEL2 = ["order", "c0"]
-_MAX = {"contexts": _COL, "selectors": _SEL2}  # cm-max before its own steps
+# cm-max before its own steps: cm's contexts, selectors, APMs and learning, in larger tables
+_MAX = {
+    "contexts": _COL,
+    "selectors": _SEL2,
+    "apms": ["c0", "c1"],
+    "lr": 2,
+    "lr_boost": 48,
+    "w_init": 8192,
+    "average_apms": False,
+    "apm_limit": 255,
+}
+_WORDS = [*_COL, *_SPARSE, "trigram", "word_skip", "word_gap", "word1_c1", "word1_o2"]
+_LINES = [*_WORDS, "column_c1", "line_word"]
+_IND = [*_LINES, "indirect"]
+_SHAPE = {**_MAX, "contexts": _IND, "selectors": ["order", "c0_class", "shape"]}
+_SIDE = {**_SHAPE, "apms": ["c0", "c1", "o2", "o3"], "average_apms": True}
+_RATE = {"apm_limit": 255}  # cm-max, but for its APMs' rate
 
 #: (step name, model, parameters): each step adds one thing to the last kept step; a step
 #: in parentheses lost on a text, one in brackets gained too little for cm's time; neither is
@@ -65,11 +81,19 @@ STEPS: list[tuple[str, str, dict]] = [
     ("+ faster learning while fresh = cm (default)", "cm", {}),
     ("+ larger tables", "cm-max", {**_MAX, "deterministic": False}),
     ("+ inputs for one-sided histories", "cm-max", _MAX),
-    ("+ sparse contexts", "cm-max", {"selectors": _SEL2}),
-    ("+ weights by c1 too = cm-max", "cm-max", {}),
-    ("(+ learning rate 3)", "cm-max", {"lr": 3}),
-    ("(+ APM on c1, c2)", "cm-max", {"apms": ["c0", "c1", "c2"]}),
-]
+    ("+ sparse contexts", "cm-max", {**_MAX, "contexts": [*_COL, *_SPARSE]}),
+    ("+ word triple, skip, gap; previous word and last bytes", "cm-max",
+     {**_MAX, "contexts": _WORDS}),
+    ("+ column and last byte; line start and word", "cm-max", {**_MAX, "contexts": _LINES}),
+    ("+ indirect context", "cm-max", {**_MAX, "contexts": _IND}),
+    ("weights by the kinds of the last bytes", "cm-max", _SHAPE),
+    ("+ APMs on 2 and 3 bytes, all side by side", "cm-max", _SIDE),
+    ("weights start at 1/16, learning rate 1", "cm-max", _RATE),
+    ("APMs keep learning faster = cm-max", "cm-max", {}),
+    ("(+ weights by c1 too)", "cm-max", {"selectors": ["order", "c0_class", "shape", "c1"]}),
+    ("[+ order 0]", "cm-max", {"contexts": [*_IND, "o0"]}),
+    ("(+ order 7)", "cm-max", {"contexts": [*_IND, "o7"]}),
+]  # fmt: skip
 
 
 def measure(data: bytes, model: str, params: dict) -> dict:

@@ -35,6 +35,7 @@ TIMINGS = {
     "kt-dec-rate",
     "id-ppm-enc-s",  # prediction-is-compression: seconds to compress and decompress
     "id-ppm-dec-s",
+    "cm-ref-s",  # prediction-is-compression: seconds of the readable cm on 1,500 bytes
     "tr-seconds",  # training: seconds of training of the character GPT
     "fig-att-cost",  # attention: the measured time and memory, plotted
 }

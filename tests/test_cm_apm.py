@@ -18,3 +18,15 @@ def test_it_learns_that_a_context_is_overconfident():
         a.update(i % 2)
     assert a.predict(3686, 1) < 3000  # the nearer knot learned it (the other did not)
     assert abs(a.predict(3686, 0) - 3686) < 80  # context 0 is untouched
+
+
+def test_a_lower_count_limit_keeps_learning_faster():
+    fast, slow = APM(1, limit=20), APM(1)
+    for apm in (fast, slow):  # long agreement, then the context changes its habit
+        for _ in range(400):
+            apm.predict(2048, 0)
+            apm.update(1)
+        for _ in range(30):
+            apm.predict(2048, 0)
+            apm.update(0)
+    assert fast.predict(2048, 0) < slow.predict(2048, 0)  # it follows the change sooner

@@ -73,9 +73,10 @@ def test_a_megabyte_of_zeros_costs_next_to_nothing(model):
     assert len(blob) < 1 << 12 and decompress(blob) == data
 
 
-def test_decoding_in_another_process_gives_the_same_bytes(tmp_path):
+@pytest.mark.parametrize("model", LEVELS)
+def test_decoding_in_another_process_gives_the_same_bytes(tmp_path, model):
     data = corpus_slice("asyoulik", 10_000, 20_000)
-    blob = compress(data, "cm")
+    blob = compress(data, model)
     src = tmp_path / "x.pc"
     src.write_bytes(blob)
     code = (

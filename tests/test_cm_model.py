@@ -60,11 +60,38 @@ def test_params_rebuild_the_same_model():
         {"lr_boost": -1},
         {"deterministic": 1},
         {"match": 1},
+        {"w_init": -1},
+        {"average_apms": 1},
+        {"apm_limit": 0},
+        {"apms": ["c2"]},
+        {"contexts": [f"o{k}" for k in range(8)] * 4},
     ],
 )
 def test_bad_parameters_are_refused(kwargs):
     with pytest.raises(ValueError):
         ContextMixing(**kwargs)
+
+
+def test_weight_sets_by_the_kinds_of_the_last_bytes():
+    m = small(StrongestMixing)
+    for c in b"Ab.":  # kinds: upper, lower, other (the last byte first: other, lower, upper)
+        m.update(c)
+    m.update_bit(0)
+    m.update_bit(1)  # two bits of the next byte: c0 = 0b101
+    assert m._select("c0_class", []) == 3 << 8 | 0b101
+    assert m._select("shape", []) == (3 << 7 | 0 << 5 | 1 << 3 | 2)
+
+
+def test_apms_side_by_side_average_with_the_mixer():
+    chain, side = small(), small(average_apms=True)
+    seen = {"chain": [], "side": []}
+    for c in TEXT[:60]:  # same mixers, different refinement: different predictions
+        for j in range(7, -1, -1):
+            for name, m in (("chain", chain), ("side", side)):
+                seen[name].append(m.p_bit())
+                m.update_bit((c >> j) & 1)
+    assert seen["chain"] != seen["side"]
+    assert ideal_code_length(TEXT, small(average_apms=True)) / len(TEXT) < 2.0
 
 
 def test_protocol_misuse_is_refused():

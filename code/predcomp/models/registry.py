@@ -232,7 +232,7 @@ SPECS: dict[str, ModelSpec] = {
         sized=_cm_sized(cm.ContextMixing),
     ),
     "cm-max": ModelSpec(
-        "strongest context mixing: cm + sparse contexts, history inputs, 3 weight sets, big tables",
+        "strongest context mixing: cm + 10 word/line/sparse/indirect contexts, 4 APMs, big tables",
         cm.StrongestMixing,
         memory=_cm_memory(cm.StrongestMixing),
         bitwise=True,

@@ -30,10 +30,11 @@ KNOTS = [squash((k - 16) * 128) * 16 for k in range(33)]
 class APM:
     """A learned map ``(context, p) -> p'`` as ``contexts`` curves of 33 knots."""
 
-    def __init__(self, contexts: int) -> None:
+    def __init__(self, contexts: int, limit: int = LIMIT) -> None:
         self.t = array("i", KNOTS) * contexts
         # updates per knot, starting at 6 so that one surprise does not undo the identity
         self.n = array("i", [START_COUNT]) * (33 * contexts)
+        self.limit = limit  # a knot's last count: it then moves 1/(limit + 1.5) of the way
         self.k, self.w = 0, 0  # the knot below the last input, and the weight of the one above
 
     def predict(self, p: int, cx: int) -> int:
@@ -49,5 +50,5 @@ class APM:
         for k, weight in ((self.k, 128 - self.w), (self.k + 1, self.w)):
             v, n = self.t[k], self.n[k]
             self.t[k] = v + ((((bit << 16) - v) * _RATES[n] * weight) >> 23)
-            if weight >= 64 and n < LIMIT:
+            if weight >= 64 and n < self.limit:
                 self.n[k] = n + 1

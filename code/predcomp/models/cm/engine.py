@@ -35,7 +35,7 @@ from predcomp.models.cm.counter import (
 )
 from predcomp.models.cm.logistic import SQUASH, STRETCH
 from predcomp.models.cm.match import MAX_LEN, MIN_LEN
-from predcomp.models.cm.model import _BOOST_HALF, APMS, SELECTORS, W_INIT, ContextMixing
+from predcomp.models.cm.model import _BOOST_HALF, APMS, SELECTORS, ContextMixing
 
 __all__ = ["Engine"]
 
@@ -43,12 +43,15 @@ _HALF, _QUARTER, _MASK = 1 << 31, 1 << 30, (1 << 32) - 1  # the coder's 32-bit s
 # regs, the engine's int64 state vector: 0 word hash, 1 previous word's, 2 line start,
 # 3 previous line start, 4 match pointer, 5 match length, 6 expected byte | 256; the coder's
 # 7 low, 8 high, 9 pending bits, 10 partial output byte, 11 its bits, 12 output position,
-# 13 code value, 14 input bit position, 15 bits read past the end.
+# 13 code value, 14 input bit position, 15 bits read past the end; 16 the hash of the word
+# before the previous one, 17 the gap since the last word.
 # cfg, its configuration: 0 contexts, 1 match, 2 selectors, 3 APMs, 4 table bits, 5 match
 # bits, 6 learning rate, 7 count limit, 8-9 the coder's clamp, 10 states, 11-12 match
-# lengths, 13 the learning rate's boost, 14 its half-life, 15 deterministic inputs, 16..
-# context codes, 32.. selector codes, 36.. APM codes, 40 the outside input (cm+gpt).
-_N_REGS = 16
+# lengths, 13 the learning rate's boost, 14 its half-life, 15 deterministic inputs, 16 the
+# outside input (cm+gpt), 17 APMs side by side, 18 their count limit, 24.. context codes,
+# 48.. selector codes, 52.. APM codes.
+_N_REGS = 18
+_CTX, _SEL, _APM = 24, 48, 52
 
 
 @njit(cache=True, inline="always")
@@ -79,8 +82,19 @@ def _byte(buf: np.ndarray, pos: int, k: int) -> int:
     return np.int64(buf[pos - k]) if k <= pos else 0
 
 
+@njit(cache=True, inline="always")
+def _class(c: int) -> int:
+    if 97 <= c <= 122:
+        return 0
+    if 65 <= c <= 90:
+        return 1
+    return 2 if c == 32 or c == 10 else 3
+
+
 @njit(cache=True)
-def _context_hash(code: int, buf: np.ndarray, pos: int, regs: np.ndarray) -> int:
+def _context_hash(
+    code: int, buf: np.ndarray, pos: int, regs: np.ndarray, follow: np.ndarray
+) -> int:
     h = _hash_step(0, code + 1)
     if code <= 7:
         for k in range(1, code + 1):
@@ -95,11 +109,28 @@ def _context_hash(code: int, buf: np.ndarray, pos: int, regs: np.ndarray) -> int
         h = _hash_step(h, _byte(buf, pos, 2))
     elif code == 11:
         h = _hash_step(_hash_step(h, _byte(buf, pos, 2)), _byte(buf, pos, 3))
-    else:
+    elif code == 12:
         col = pos - regs[2]
         above = regs[3] + col
         h = _hash_step(h, min(col, 255))
         h = _hash_step(h, np.int64(buf[above]) if above < regs[2] else 0)
+    elif code == 13:
+        h = _hash_step(_hash_step(_hash_step(h, regs[16]), regs[1]), regs[0])
+    elif code == 14:
+        h = _hash_step(_hash_step(h, regs[16]), regs[0])
+    elif code == 15:
+        h = _hash_step(_hash_step(h, regs[0]), regs[17])
+    elif code == 16:
+        h = _hash_step(_hash_step(h, min(pos - regs[2], 255)), _byte(buf, pos, 1))
+    elif code == 17:
+        pair = _byte(buf, pos, 1) | (_byte(buf, pos, 2) << 8)
+        h = _hash_step(_hash_step(h, pair), follow[pair])
+    elif code == 18:
+        h = _hash_step(_hash_step(h, regs[1]), _byte(buf, pos, 1))
+    elif code == 19:
+        h = _hash_step(_hash_step(h, np.int64(buf[regs[2]]) if regs[2] < pos else 0), regs[0])
+    else:
+        h = _hash_step(_hash_step(_hash_step(h, regs[1]), _byte(buf, pos, 1)), _byte(buf, pos, 2))
     return h
 
 
@@ -128,20 +159,23 @@ def _get_bit(payload: np.ndarray, regs: np.ndarray) -> int:
 def _code(
     decode, buf, start, end, payload, out, cfg, regs, hashes, rows, table, smp, smn,
     mlast, msmp, msmn, w, wf, apm_t, apm_n, apm_off, nxt, rates, squash_t, stretch_t, det, tab,
+    follow,
 ):  # fmt: skip
     """Code bytes ``start .. end`` of ``buf``; returns 0, or -1 if the payload ran out.
 
-    With the outside input (``cfg[40]``), row ``pos - start`` of ``tab`` is the cumulative
+    With the outside input (``cfg[16]``), row ``pos - start`` of ``tab`` is the cumulative
     byte distribution the mixers get the bit probabilities of (``table_bit`` of the model).
     """
     n, use_match, nsel, napm = cfg[0], cfg[1], cfg[2], cfg[3]
     tbits, mbits, lr, limit, lo_p, hi_p = cfg[4], cfg[5], cfg[6], cfg[7], cfg[8], cfg[9]
-    n_states, boost0, boost_half, use_det, ext = cfg[10], cfg[13], cfg[14], cfg[15], cfg[40]
+    n_states, boost0, boost_half, use_det, ext = cfg[10], cfg[13], cfg[14], cfg[15], cfg[16]
+    average, apm_limit = cfg[17], cfg[18]
     nx = n * (1 + use_det)  # the contexts' inputs; the match model's, the outside one, the bias
     ninp = nx + use_match + ext + 1
     slots = np.empty(n, np.int64)
     cxs = np.empty(n, np.int64)
     x = np.empty(ninp, np.int64)
+    nz = np.empty(ninp, np.int64)  # the inputs that are not 0: the others add nothing
     dots = np.empty(4, np.int64)
     prs = np.empty(4, np.int64)
     bases = np.empty(4, np.int64)
@@ -150,13 +184,15 @@ def _code(
     for pos in range(start, end):
         # --- a new byte: hash each context, find its row
         for i in range(n):
-            hashes[i] = _context_hash(cfg[16 + i], buf, pos, regs)
+            hashes[i] = _context_hash(cfg[_CTX + i], buf, pos, regs, follow)
             rows[i] = _find(table, tbits, hashes[i])
         c0, nib, c = 1, 1, 0
         if not decode:
             c = np.int64(buf[pos])
         c1 = _byte(buf, pos, 1)
         c2 = _byte(buf, pos, 2)
+        c3 = _byte(buf, pos, 3)
+        kinds = (_class(c1) << 7) | (_class(c2) << 5) | (_class(c3) << 3)
         for bitpos in range(8):
             if bitpos == 4:
                 nib = 1
@@ -194,13 +230,22 @@ def _code(
                 q = 1 if q < 1 else 4095 if q > 4095 else q
                 x[nx + use_match] = stretch_t[q]
             x[ninp - 1] = 256
+            m = 0
+            for i in range(ninp):
+                if x[i] != 0:
+                    nz[m] = i
+                    m += 1
             p = 0
             for k in range(nsel):
-                sc = cfg[32 + k]
+                sc = cfg[_SEL + k]
                 if sc == 0:
                     sel = c0
                 elif sc == 1:
                     sel = c1
+                elif sc == 3:
+                    sel = (kinds >> 7 << 8) | c0
+                elif sc == 4:
+                    sel = kinds | bitpos
                 else:
                     if ml:
                         o = 17 + (ml >= 8) + (ml >= 12) + (ml >= 16) + (ml >= 32)
@@ -210,7 +255,8 @@ def _code(
                 base = sel * ninp
                 bases[k] = base
                 d = 0
-                for i in range(ninp):
+                for j in range(m):
+                    i = nz[j]
                     d += w[k, base + i] * x[i]
                 d >>= 16
                 d = 2047 if d > 2047 else -2047 if d < -2047 else d
@@ -228,21 +274,32 @@ def _code(
                 d = 2047 if d > 2047 else -2047 if d < -2047 else d
                 pf = squash_t[d + 2047]
                 p = pf
+            p0, qsum = p, 0
             for a in range(napm):
-                ac = cfg[36 + a]
+                ac = cfg[_APM + a]
                 if ac == 0:
                     acx = c0
                 elif ac == 1:
                     acx = c0 | (c1 << 8)
                 else:
-                    acx = (_hash_step(c1, c2) & 0xFF00) | c0
+                    ah = _hash_step(c1, c2)
+                    if ac == 3:
+                        ah = _hash_step(ah, c3)
+                    acx = (((ah >> 10) & 0x3FF) << 8) | c0
+                if average:
+                    p = p0
                 s = stretch_t[p] + 2048
                 lo, wt = s >> 7, s & 127
                 j = apm_off[a] + acx * 33 + lo
                 apm_k[a] = j
                 apm_w[a] = wt
                 q = (np.int64(apm_t[j]) * (128 - wt) + np.int64(apm_t[j + 1]) * wt) >> 11
-                p = (p + 3 * q + 2) >> 2
+                if average:
+                    qsum += q
+                else:
+                    p = (p + 3 * q + 2) >> 2
+            if average:
+                p = (p0 + qsum + (napm + 1) // 2) // (napm + 1)
             p = 1 if p < 1 else 4095 if p > 4095 else p
             p = lo_p if p < lo_p else hi_p if p > hi_p else p
             # --- code the bit (the coder of predcomp.coding.arithmetic, total = 4096)
@@ -296,7 +353,8 @@ def _code(
             for k in range(nsel):
                 err = (((bit << 12) - prs[k]) * lrx) >> 4
                 base = bases[k]
-                for i in range(ninp):
+                for j in range(m):
+                    i = nz[j]
                     w[k, base + i] += (x[i] * err + 8192) >> 14
             if nsel > 1:
                 err = (((bit << 12) - pf) * lrx) >> 4
@@ -311,7 +369,7 @@ def _code(
                     v = np.int64(apm_t[j])
                     cnt = apm_n[j]
                     apm_t[j] = v + ((((bit << 16) - v) * rates[cnt] * wk) >> 23)
-                    if wk >= 64 and cnt < 255:
+                    if wk >= 64 and cnt < apm_limit:
                         apm_n[j] = cnt + 1
             c0 = (c0 << 1) | bit
             nib = (nib << 1) | bit
@@ -319,18 +377,25 @@ def _code(
         c = c0 & 255
         if decode:
             buf[pos] = c
-        _byte_done(c, buf, pos, regs, use_match, mbits, mlast, cfg[11], cfg[12])
+        _byte_done(c, buf, pos, regs, use_match, mbits, mlast, cfg[11], cfg[12], follow)
     return 0
 
 
 @njit(cache=True)
-def _byte_done(c, buf, pos, regs, use_match, mbits, mlast, min_len, max_len):  # fmt: skip
-    """History, word and line summaries, and the match model, after byte ``c`` at ``pos``."""
+def _byte_done(c, buf, pos, regs, use_match, mbits, mlast, min_len, max_len, follow):  # fmt: skip
+    """History, word, line and indirect summaries, and the match model, after byte ``c`` at
+    ``pos``."""
+    pair = _byte(buf, pos, 1) | (_byte(buf, pos, 2) << 8)
+    follow[pair] = ((follow[pair] << 8) | c) & 0xFFFF
     if (65 <= c <= 90) or (97 <= c <= 122):
         regs[0] = _hash_step(regs[0], c | 32)
     elif regs[0]:
+        regs[16] = regs[1]
         regs[1] = regs[0]
         regs[0] = 0
+        regs[17] = c
+    else:
+        regs[17] = _hash_step(regs[17], c)
     n = pos + 1  # bytes in the history now
     if c == 10:
         regs[3] = regs[2]
@@ -394,15 +459,15 @@ class Engine:
         ref = ContextMixing.__new__(ContextMixing)  # validation only: no tables are built
         ContextMixing._check(ref, **params)
         n, nsel = len(ref.contexts), len(ref.selectors)
-        cfg = np.zeros(48, np.int64)
+        cfg = np.zeros(64, np.int64)
         cfg[:10] = (n, ref.match, nsel, len(ref.apm_names), ref.table_bits, ref.match_bits,
                     ref.lr, ref.limit, lo, hi)  # fmt: skip
         # constants of other modules travel in cfg: numba's cache would keep stale copies
         cfg[10:16] = (N_STATES, MIN_LEN, MAX_LEN, ref.lr_boost, _BOOST_HALF, ref.deterministic)
-        cfg[16 : 16 + n] = [CONTEXTS[c] for c in ref.contexts]
-        cfg[32 : 32 + nsel] = [SELECTORS[s][0] for s in ref.selectors]
-        cfg[36 : 36 + len(ref.apm_names)] = [APMS[a][0] for a in ref.apm_names]
-        cfg[40] = external
+        cfg[16:19] = (external, ref.average_apms, ref.apm_limit)
+        cfg[_CTX : _CTX + n] = [CONTEXTS[c] for c in ref.contexts]
+        cfg[_SEL : _SEL + nsel] = [SELECTORS[s][0] for s in ref.selectors]
+        cfg[_APM : _APM + len(ref.apm_names)] = [APMS[a][0] for a in ref.apm_names]
         ninp = n * (1 + ref.deterministic) + ref.match + external + 1
         sizes = [APMS[a][1] for a in ref.apm_names]
         self.cfg = cfg
@@ -417,11 +482,12 @@ class Engine:
         self.msmp = np.full(64 * 256 + 256, 1 << 15, np.int64)
         self.msmn = np.zeros(64 * 256 + 256, np.int64)
         self.w = np.full(
-            (nsel, max(SELECTORS[s][1] for s in ref.selectors) * ninp), W_INIT, np.int64
+            (nsel, max(SELECTORS[s][1] for s in ref.selectors) * ninp), ref.w_init, np.int64
         )
         self.wf = np.full(256 * (nsel + 1), (1 << 16) // nsel, np.int64)
         self.apm_t = np.tile(np.array(KNOTS, np.int32), sum(sizes))
         self.apm_n = np.full(len(self.apm_t), 6, np.int32)
+        self.follow = np.zeros(1 << 16, np.int64)
         self.apm_off = np.array([0, *np.cumsum(sizes)[:-1]], np.int64)[: len(sizes)] * 33
         if not len(self.apm_off):
             self.apm_off = np.zeros(1, np.int64)
@@ -432,7 +498,7 @@ class Engine:
             decode, buf, start, end, payload, out, self.cfg, self.regs, self.hashes, self.rows,
             self.table, self.smp, self.smn, self.mlast, self.msmp, self.msmn, self.w, self.wf,
             self.apm_t, self.apm_n, self.apm_off, NEXT, RATES, SQUASH, STRETCH, DETERMINISTIC,
-            tab,
+            tab, self.follow,
         )  # fmt: skip
 
     def encode(
@@ -447,7 +513,7 @@ class Engine:
         int64) that the outside model gave byte ``i`` (all known in advance to an encoder).
         """
         buf = np.frombuffer(data, np.uint8).copy()  # writable: one compiled signature
-        if self.cfg[40] and (tables is None or tables.shape != (len(data), 257)):
+        if self.cfg[16] and (tables is None or tables.shape != (len(data), 257)):
             raise ValueError("an engine with the outside input needs a table for every byte")
         empty = np.zeros(0, np.uint8)
         pieces = []

@@ -11,8 +11,8 @@ by the bits of the current byte seen so far. For each bit:
 2. the :class:`~predcomp.models.cm.match.MatchModel` adds its prediction;
 3. one :class:`~predcomp.models.cm.mixer.Mixer` per *selector* (a small context choosing the
    weight set) mixes the stretched predictions; with several, a second mixer mixes theirs;
-4. a chain of :class:`~predcomp.models.cm.apm.APM` refines the result, each averaged with
-   its input.
+4. :class:`~predcomp.models.cm.apm.APM` refine the result: in a chain, each averaged with
+   its input, or side by side, all averaged with the mixer's output.
 
 Then the bit is coded and every part learns from it. All arithmetic is on integers, so the
 compiled engine (:mod:`~predcomp.models.cm.engine`) reproduces this model bit for bit.
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from predcomp.models.cm.apm import APM
-from predcomp.models.cm.contexts import CONTEXTS, History
+from predcomp.models.cm.contexts import CONTEXTS, History, byte_class
 from predcomp.models.cm.counter import (
     DETERMINISTIC,
     N_STATES,
@@ -60,18 +60,44 @@ __all__ = [
 #: column (order 7 and the sparse contexts were measured too, and did not gain on both texts:
 #: bench/cm_ablation.py)
 DEFAULT_CONTEXTS = ("o1", "o2", "o3", "o4", "o5", "o6", "word", "bigram", "column")
-#: the strongest level's contexts: the default's and the sparse ones, which gain there (with
-#: the deterministic inputs and a third weight set); order 7 still does not
-MAX_CONTEXTS = (*DEFAULT_CONTEXTS, "skip2", "skip23")
+#: the strongest level's contexts: the default's, the sparse ones and more of words, lines
+#: and the indirect context, each measured (bench/cm_ablation.py); order 7 still does not gain
+MAX_CONTEXTS = (
+    *DEFAULT_CONTEXTS,
+    "skip2",
+    "skip23",
+    "trigram",
+    "word_skip",
+    "word_gap",
+    "word1_c1",
+    "column_c1",
+    "line_word",
+    "indirect",
+    "word1_o2",
+)
+#: the most contexts a model may have
+MOST_CONTEXTS = 24
 
-#: mixer selector name -> (code, number of weight sets)
-SELECTORS = {"c0": (0, 256), "c1": (1, 256), "order": (2, 22 * 8)}
-#: APM name -> (code, number of contexts)
-APMS = {"c0": (0, 256), "c1": (1, 1 << 16), "c2": (2, 1 << 16)}
+#: mixer selector name -> (code, number of weight sets): ``c0`` the bits of the byte so far,
+#: ``c1`` the last byte, ``order`` the match length or the number of contexts seen (and the
+#: last byte's top bits), ``c0_class`` the bits so far and the last byte's kind
+#: (:func:`~predcomp.models.cm.contexts.byte_class`), ``shape`` the kinds of the last three
+#: bytes and the bit's position
+SELECTORS = {
+    "c0": (0, 256),
+    "c1": (1, 256),
+    "order": (2, 22 * 8),
+    "c0_class": (3, 4 * 256),
+    "shape": (4, 64 * 8),
+}
+#: APM name -> (code, number of contexts): the bits so far ``c0`` and with them the last byte
+#: (``c1``), or 10 bits of a hash of the last two or three bytes (``o2``, ``o3``)
+APMS = {"c0": (0, 256), "c1": (1, 1 << 16), "o2": (2, 1 << 18), "o3": (3, 1 << 18)}
 _NEXT = NEXT.tolist()
 _DETERMINISTIC = DETERMINISTIC.tolist()
 _BIAS = 256  # the mixer's constant input
-#: the first layer's weights start at 1/8 (1/4 was measured too: worse on both dev texts)
+#: the first layer's weights start at 1/8 (1/4 was measured too: worse on both dev texts;
+#: cm-max, with three times the inputs, starts at 1/16)
 W_INIT = 1 << 13
 #: the mixers' extra learning rate, ``lr_boost / 16``, halves after this many bytes
 _BOOST_HALF = 1 << 14
@@ -128,9 +154,12 @@ class ContextMixing:
         limit: int = 255,
         lr_boost: int = 48,
         deterministic: bool = False,
+        w_init: int = W_INIT,
+        average_apms: bool = False,
+        apm_limit: int = 255,
     ) -> None:
         hyper = (selectors, apms, table_bits, match_bits, lr, limit, lr_boost, deterministic)
-        self._check(contexts, match, *hyper)
+        self._check(contexts, match, *hyper, w_init, average_apms, apm_limit)
         codes = [CONTEXTS[c] for c in self.contexts]
 
         n = len(codes)
@@ -141,10 +170,10 @@ class ContextMixing:
         self.matcher = MatchModel(self.match_bits) if match else None
         inputs = n * (1 + self.deterministic) + match + self.external + 1
         self._table: Sequence[int] = [0, *([1] * 256)]  # uniform until set_table
-        self.mixers = [Mixer(inputs, SELECTORS[s][1], lr, W_INIT) for s in self.selectors]
+        self.mixers = [Mixer(inputs, SELECTORS[s][1], lr, self.w_init) for s in self.selectors]
         k = len(self.mixers)
         self.final = Mixer(k + 1, 256, lr, (1 << 16) // k) if k > 1 else None
-        self.apms = [APM(APMS[a][1]) for a in self.apm_names]
+        self.apms = [APM(APMS[a][1], self.apm_limit) for a in self.apm_names]
 
         self.c0, self.bitpos, self.nib = 1, 0, 1  # the byte so far; bits seen; within the nibble
         self.hashes = [self.history.context_hash(c) for c in codes]
@@ -165,9 +194,12 @@ class ContextMixing:
         limit: int,
         lr_boost: int,
         deterministic: bool,
+        w_init: int,
+        average_apms: bool,
+        apm_limit: int,
     ) -> None:
         """Validate all the hyper-parameters (no defaults here) and keep them; no allocation."""
-        self.contexts = _names("contexts", contexts, CONTEXTS, 16)
+        self.contexts = _names("contexts", contexts, CONTEXTS, MOST_CONTEXTS)
         self.selectors = _names("selectors", selectors, SELECTORS, 4)
         self.apm_names = _names("apms", apms, APMS, 4)
         if not self.selectors:
@@ -178,6 +210,11 @@ class ContextMixing:
         if not isinstance(deterministic, bool):
             raise ValueError(f"deterministic must be true or false, got {deterministic!r}")
         self.deterministic = deterministic
+        if not isinstance(average_apms, bool):
+            raise ValueError(f"average_apms must be true or false, got {average_apms!r}")
+        self.average_apms = average_apms
+        self.w_init = _int("w_init", w_init, 0, 1 << 16)
+        self.apm_limit = _int("apm_limit", apm_limit, 1, 255)
         self.table_bits = _int("table_bits", table_bits, 10, 26)
         self.match_bits = _int("match_bits", match_bits, 10, 26)
         self.lr = _int("lr", lr, 0, 1000)
@@ -210,8 +247,16 @@ class ContextMixing:
             p = mixer.predict(x, self._select(name, states))
         if self.final is not None:
             p = self.final.predict([m.dot for m in self.mixers] + [_BIAS], c0)
-        for apm, name in zip(self.apms, self.apm_names, strict=True):
-            p = (p + 3 * apm.predict(p, self._apm_context(name)) + 2) >> 2
+        if self.average_apms:  # side by side: the mixer's output and every APM's, averaged
+            k = len(self.apms) + 1
+            refined = [
+                a.predict(p, self._apm_context(n))
+                for a, n in zip(self.apms, self.apm_names, strict=True)
+            ]
+            p = (p + sum(refined) + k // 2) // k
+        else:  # a chain: each APM refines the last output, averaged 3:1 with it
+            for apm, name in zip(self.apms, self.apm_names, strict=True):
+                p = (p + 3 * apm.predict(p, self._apm_context(name)) + 2) >> 2
         return 1 if p < 1 else ONE - 1 if p > ONE - 1 else p
 
     def set_table(self, cum: Sequence[int]) -> None:
@@ -230,6 +275,11 @@ class ContextMixing:
             return self.c0
         if name == "c1":
             return self.history.byte(1)
+        if name == "c0_class":
+            return byte_class(self.history.byte(1)) << 8 | self.c0
+        if name == "shape":
+            kinds = [byte_class(self.history.byte(k)) for k in (1, 2, 3)]
+            return kinds[0] << 7 | kinds[1] << 5 | kinds[2] << 3 | self.bitpos
         # "order": how long the match is or, without one, how many contexts were seen here;
         # and the top three bits of the last byte (letters, digits, spaces, punctuation)
         n = self.matcher.length if self.matcher is not None else 0
@@ -245,7 +295,9 @@ class ContextMixing:
         if name == "c1":
             return self.c0 | self.history.byte(1) << 8
         h = hash_step(self.history.byte(1), self.history.byte(2))
-        return (h & 0xFF00) | self.c0
+        if name == "o3":
+            h = hash_step(h, self.history.byte(3))
+        return ((h >> 10) & 0x3FF) << 8 | self.c0
 
     def update_bit(self, bit: int) -> None:
         """Learn that the next bit was ``bit``; the model moves on to the following bit."""
@@ -356,27 +408,34 @@ class ContextMixing:
             "limit": self.limit,
             "lr_boost": self.lr_boost,
             "deterministic": self.deterministic,
+            "w_init": self.w_init,
+            "average_apms": self.average_apms,
+            "apm_limit": self.apm_limit,
         }
 
 
 class StrongestMixing(ContextMixing):
-    """The strongest level: sparse contexts, one-sided history inputs, 3 weight sets, big tables."""
+    """The strongest level: more contexts, one-sided history inputs, weights by the kinds of
+    the last bytes, four APMs side by side, big tables."""
 
     def __init__(
         self,
         contexts: Sequence[str] = MAX_CONTEXTS,
         match: bool = True,
-        selectors: Sequence[str] = ("order", "c0", "c1"),
-        apms: Sequence[str] = ("c0", "c1"),
+        selectors: Sequence[str] = ("order", "c0_class", "shape"),
+        apms: Sequence[str] = ("c0", "c1", "o2", "o3"),
         table_bits: int = 24,
         match_bits: int = 22,
-        lr: int = 2,
+        lr: int = 1,
         limit: int = 255,
-        lr_boost: int = 48,
+        lr_boost: int = 128,
         deterministic: bool = True,
+        w_init: int = W_INIT // 2,
+        average_apms: bool = True,
+        apm_limit: int = 127,
     ) -> None:
         hyper = (selectors, apms, table_bits, match_bits, lr, limit, lr_boost, deterministic)
-        super().__init__(contexts, match, *hyper)
+        super().__init__(contexts, match, *hyper, w_init, average_apms, apm_limit)
 
 
 def memory(params: dict[str, Any], cls: type[ContextMixing] = ContextMixing) -> int:
@@ -393,6 +452,7 @@ def memory(params: dict[str, Any], cls: type[ContextMixing] = ContextMixing) -> 
         + (4 << m.match_bits)
         + 48 * N_STATES * n
         + 48 * (64 * 256 + 256)
+        + 8 * (1 << 16)  # the indirect context's table (int64 in the engine)
         + 8 * max(SELECTORS[s][1] for s in m.selectors) * ninp * len(m.selectors)
         + 8 * sets * ninp
         + 8 * 256 * (len(m.selectors) + 1)
