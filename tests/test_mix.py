@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 
 import numpy as np
 import pytest
@@ -66,7 +67,7 @@ def test_two_symbols_is_the_integer_mixer_of_cm():
         w = [int(v) for v in rng.integers(-(1 << 16), 1 << 17, size=3)]
         bit, lr = int(rng.integers(0, 2)), int(rng.integers(1, 33))
         exact = cm_mixer.Mixer(3, 1, lr, 0)
-        exact.w[:] = cm_mixer.array("q", w)
+        exact.w[:] = array("q", w)
         p_int = exact.predict(x, 0)
         p1 = np.array([1 / (1 + math.exp(-xi / 256)) for xi in x])  # stretch(p1) = x / 256
         geo = GeometricMixer(3, lr=lr / 1024)
