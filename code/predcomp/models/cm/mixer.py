@@ -13,9 +13,10 @@ chosen per prediction by a small context (the bits of the current byte, the matc
 so every machine computes the same sums.
 
 It is the rule of :class:`~predcomp.models.mix.GeometricMixer` for a two-symbol alphabet (the
-softmax of weighted log-probabilities becomes the squash of weighted log-odds). The byte mixer
-keeps its floating-point form: written in these integers it would predict, and so code,
-differently, and its containers would change.
+softmax of weighted log-probabilities becomes the squash of weighted log-odds, and the integer
+rate ``lr`` is the float rate ``lr / 1024``). It is the package's only mixer: ``cm`` mixes its
+context models with it, and ``mix`` (:class:`predcomp.models.mix.Mixer`) its byte models'
+predictions of each bit.
 """
 
 from __future__ import annotations
