@@ -88,7 +88,7 @@ STEPS: list[tuple[str, str, dict]] = [
     ("+ indirect context", "cm-max", {**_MAX, "contexts": _IND}),
     ("weights by the kinds of the last bytes", "cm-max", _SHAPE),
     ("+ APMs on 2 and 3 bytes, all side by side", "cm-max", _SIDE),
-    ("weights start at 1/16, learning rate 1", "cm-max", _RATE),
+    ("weights start at 1/16, learning rate 1 (+ 8 while fresh)", "cm-max", _RATE),
     ("APMs keep learning faster = cm-max", "cm-max", {}),
     ("(+ weights by c1 too)", "cm-max", {"selectors": ["order", "c0_class", "shape", "c1"]}),
     ("[+ order 0]", "cm-max", {"contexts": [*_IND, "o0"]}),
