@@ -5,7 +5,7 @@ domain, a weighted geometric mean:
 
 .. math:: p(x) \\propto \\prod_i p_i(x)^{w_i},
 
-a softmax of ``sum_i w_i log p_i(x)``. The weights follow the gradient of the code length of
+a softmax of ``sum_i w_i log p_i(x)``. The weights move down the gradient of the code length of
 the symbol that occurred:
 
 .. math:: -\\frac{\\partial \\log_2 p(x)}{\\partial w_i} \\propto

@@ -9,7 +9,7 @@ with the last byte or two; ``skip2`` and ``skip23`` leave out the last byte (spa
 which see past a byte that varies); ``column`` is the position in the line with the byte above
 it (for text laid out in lines, such as verse or a play's speaker names), ``column_c1`` the
 position with the last byte, ``line_word`` the line's first byte with the current word;
-``indirect`` is the last two bytes with the two bytes that followed them the last time they
+``indirect`` is the last two bytes with the bytes that followed them the last two times they
 occurred (a context made of a prediction: after "th", what came after "th" before).
 """
 
@@ -67,8 +67,8 @@ class History:
         self.gap = 0  # the bytes since the last word ended (hashed; the first one as it is)
         self.line_start = 0  # where the current line starts in buf
         self.prev_line_start = 0  # ... and the line before
-        # for each pair of bytes (the later one in the low byte), the two bytes that followed
-        # it the last time it occurred
+        # for each pair of bytes (the later one in the low byte), the bytes that followed it
+        # the last two times it occurred (the latest in the low byte)
         self.follow = array("H", [0]) * (1 << 16)
 
     def add(self, c: int) -> None:

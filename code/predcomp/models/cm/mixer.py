@@ -4,8 +4,8 @@ Given the stretched predictions ``x_i`` of the models, the mixer predicts
 
 .. math:: p = \\mathrm{squash}\\Big(\\sum_i w_i x_i\\Big),
 
-and after the bit ``y`` moves each weight along the gradient of the code length
-``-log2 p(y)``, which for this output is simply ``(y - p) x_i``:
+and after the bit ``y`` moves each weight down the gradient of the code length
+``-log2 p(y)``, which for this output is simply ``-(y - p) x_i`` (up to a constant):
 ``w_i += lr (y - p) x_i``. The rate may be raised by a ``boost`` (in sixteenths) that the
 caller lets decay: fresh weights need large steps, settled ones small. A *weight set* is
 chosen per prediction by a small context (the bits of the current byte, the match state,
@@ -14,9 +14,9 @@ so every machine computes the same sums.
 
 It is the rule of :class:`~predcomp.models.mix.GeometricMixer` for a two-symbol alphabet (the
 softmax of weighted log-probabilities becomes the squash of weighted log-odds, and the integer
-rate ``lr`` is the float rate ``lr / 1024``). It is the package's only mixer: ``cm`` mixes its
-context models with it, and ``mix`` (:class:`predcomp.models.mix.Mixer`) its byte models'
-predictions of each bit.
+rate ``lr`` is the float rate ``lr / 1024``). It is the only mixer the package's compressors
+use: ``cm`` mixes its context models with it, and ``mix``
+(:class:`predcomp.models.mix.Mixer`) its byte models' predictions of each bit.
 """
 
 from __future__ import annotations
