@@ -53,3 +53,17 @@ class BitModel(Model, Protocol):
     def update_bit(self, bit: int) -> None:
         """Learn the bit that followed the last :meth:`p_bit`."""
         ...
+
+
+def update_by_bits(model: BitModel, symbol: int, bitpos: int) -> None:
+    """A bit model learns the byte ``symbol``: its eight bits, most significant first.
+
+    ``bitpos`` is how many bits of the current byte the model has seen: it must be 0, for a
+    byte is learned from its boundary.
+    """
+    if not 0 <= symbol < 256:
+        raise ValueError(f"symbol {symbol} outside 0..255")
+    if bitpos:
+        raise ValueError("update() is for byte boundaries; the model is inside a byte")
+    for j in range(7, -1, -1):
+        model.update_bit((symbol >> j) & 1)

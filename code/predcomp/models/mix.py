@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from predcomp.coding.arithmetic import quantize
-from predcomp.models.base import Model
+from predcomp.models.base import Model, update_by_bits
 from predcomp.models.cm import mixer as cm_mixer
 from predcomp.models.cm.logistic import ONE, PROB_BITS, stretch
 from predcomp.models.cm.model import table_bit
@@ -175,12 +175,7 @@ class Mixer:
 
     def update(self, symbol: int) -> None:
         """Learn the byte ``symbol``: its eight bits, most significant first."""
-        if not 0 <= symbol < 256:
-            raise ValueError(f"symbol {symbol} outside 0..255")
-        if self.bitpos:
-            raise ValueError("update() is for byte boundaries; the model is inside a byte")
-        for j in range(7, -1, -1):
-            self.update_bit((symbol >> j) & 1)
+        update_by_bits(self, symbol, self.bitpos)
 
     def params(self) -> dict[str, Any]:
         """The mixer's own hyper-parameters; :func:`predcomp.models.registry.model_params`

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from predcomp.models.base import update_by_bits
 from predcomp.models.cm.apm import APM
 from predcomp.models.cm.contexts import CONTEXTS, History, byte_class
 from predcomp.models.cm.counter import (
@@ -375,12 +376,7 @@ class ContextMixing:
 
     def update(self, symbol: int) -> None:
         """Learn the byte ``symbol``: its eight bits, most significant first."""
-        if not 0 <= symbol < 256:
-            raise ValueError(f"symbol {symbol} outside 0..255")
-        if self.bitpos:
-            raise ValueError("update() is for byte boundaries; the model is inside a byte")
-        for j in range(7, -1, -1):
-            self.update_bit((symbol >> j) & 1)
+        update_by_bits(self, symbol, self.bitpos)
 
     def params(self) -> dict[str, Any]:
         """The hyper-parameters that differ from this class's defaults (a container's header).
